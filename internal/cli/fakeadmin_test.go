@@ -207,15 +207,16 @@ func (f *fakeAdmin) GetVersion(context.Context, *connect.Request[adminv1.GetVers
 	return connect.NewResponse(&adminv1.GetVersionResponse{ControlPlaneVersion: f.version}), nil
 }
 
-// create stores an entity unless one with the same id exists: identical
-// content is AlreadyExists, different content InvalidArgument.
+// create stores an entity unless one with the same id exists, as the real
+// admin does: identical content succeeds unchanged, different content is
+// AlreadyExists.
 func create[T proto.Message](list *[]stored[T], req proto.Message, id *corev1.Identifier, entity T) error {
 	for _, s := range *list {
 		if proto.Equal(idOf(s.entity), id) {
 			if proto.Equal(s.req, req) {
-				return connect.NewError(connect.CodeAlreadyExists, fmt.Errorf("%s already exists with identical structure", formatID(id)))
+				return nil
 			}
-			return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("%s already exists with different structure", formatID(id)))
+			return connect.NewError(connect.CodeAlreadyExists, fmt.Errorf("%s already exists with different content", formatID(id)))
 		}
 	}
 	*list = append(*list, stored[T]{req: proto.Clone(req), entity: entity})

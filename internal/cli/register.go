@@ -127,21 +127,16 @@ func (a *app) register(ctx context.Context, c adminv1connect.AdminServiceClient,
 	return nil
 }
 
-// reportRegistered prints the outcome of one create call. The server
-// answers AlreadyExists when identical content is registered again (a
-// different content under the same id is InvalidArgument), which counts as
-// success.
+// reportRegistered prints the outcome of one create call. Registration is
+// idempotent: the server answers success when identical content is
+// registered again, and AlreadyExists (with what differs) when other content
+// holds the id, which is an error.
 func (a *app) reportRegistered(kind string, id *corev1.Identifier, err error) error {
-	switch {
-	case err == nil:
-		fmt.Fprintf(a.stdout, "registered %s %s\n", kind, formatID(id))
-		return nil
-	case connect.CodeOf(err) == connect.CodeAlreadyExists:
-		fmt.Fprintf(a.stdout, "already registered (identical): %s %s\n", kind, formatID(id))
-		return nil
-	default:
+	if err != nil {
 		return fmt.Errorf("register %s %s: %w", kind, formatID(id), err)
 	}
+	fmt.Fprintf(a.stdout, "registered %s %s\n", kind, formatID(id))
+	return nil
 }
 
 // errNoEntities is returned when the files define nothing to register.

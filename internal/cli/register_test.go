@@ -44,14 +44,15 @@ func TestRegisterFiles(t *testing.T) {
 	}, lines(out))
 	requireCalls(t, helloCalls(t), h.fake.recorded())
 
-	// Registering the same content again succeeds and says so.
+	// Registering the same content again succeeds and stores nothing new.
 	out = h.ok(args...)
 	require.Equal(t, []string{
-		"already registered (identical): task p/development/greet@v1",
-		"already registered (identical): workflow p/development/hello@v1",
-		"already registered (identical): launch plan p/development/hello@v1",
-		"already registered (identical): launch plan p/development/hello_nightly@v1",
+		"registered task p/development/greet@v1",
+		"registered workflow p/development/hello@v1",
+		"registered launch plan p/development/hello@v1",
+		"registered launch plan p/development/hello_nightly@v1",
 	}, lines(out))
+	require.Len(t, h.fake.tasks, 1)
 }
 
 func TestRegisterFilesActivate(t *testing.T) {
@@ -89,7 +90,7 @@ func TestRegisterFilesDifferentContent(t *testing.T) {
 	r := h.cli("register", "files", changed, "-p", "p", "-d", "development", "--version", "v1")
 	require.Equal(t, ExitFailure, r.code)
 	require.Empty(t, r.stdout)
-	require.Equal(t, "error: register task p/development/greet@v1: invalid_argument: p/development/greet@v1 already exists with different structure\n", r.stderr)
+	require.Equal(t, "error: register task p/development/greet@v1: already_exists: p/development/greet@v1 already exists with different content\n", r.stderr)
 }
 
 func TestRegisterFilesDryRun(t *testing.T) {

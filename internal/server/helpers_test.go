@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -54,7 +55,8 @@ var registerEchoDescriptor = sync.OnceValue(func() error {
 	return protoregistry.GlobalFiles.RegisterFile(fd)
 })
 
-// echo answers with its input. "fail" fails with NotFound; "block" signals
+// echo answers with its input. "fail" fails with NotFound, "crash" with
+// Internal; "block" signals
 // entered and waits for release or the request's end.
 type echo struct {
 	entered chan struct{}
@@ -69,6 +71,8 @@ func (e *echo) Echo(ctx context.Context, req *connect.Request[wrapperspb.StringV
 	switch req.Msg.GetValue() {
 	case "fail":
 		return nil, connect.NewError(connect.CodeNotFound, errFail)
+	case "crash":
+		return nil, connect.NewError(connect.CodeInternal, errors.New("disk on fire"))
 	case "block":
 		e.entered <- struct{}{}
 		select {

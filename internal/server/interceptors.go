@@ -83,7 +83,9 @@ func (s *Server) MetricsInterceptor() connect.Interceptor {
 }
 
 // LoggingInterceptor logs every handled RPC with its procedure, code and
-// duration: at debug when it succeeds, at warn with the error when it fails.
+// duration: at debug when it succeeds, at info with the error when the
+// caller's request was refused (bad input, missing entity, conflict), and at
+// warn when the server failed.
 func (s *Server) LoggingInterceptor() connect.Interceptor {
 	return &observingInterceptor{observe: func(ctx context.Context, spec connect.Spec, peer connect.Peer, err error, elapsed time.Duration) {
 		attrs := []slog.Attr{
@@ -96,8 +98,25 @@ func (s *Server) LoggingInterceptor() connect.Interceptor {
 			s.logger.LogAttrs(ctx, slog.LevelDebug, "rpc", attrs...)
 			return
 		}
-		s.logger.LogAttrs(ctx, slog.LevelWarn, "rpc failed", append(attrs, slog.String("error", errorMessage(err)))...)
+		level := slog.LevelWarn
+		if isCallerError(connect.CodeOf(err)) {
+			level = slog.LevelInfo
+		}
+		s.logger.LogAttrs(ctx, level, "rpc failed", append(attrs, slog.String("error", errorMessage(err)))...)
 	}}
+}
+
+// isCallerError reports whether code says the request was refused for the
+// caller's reasons rather than because the server failed.
+func isCallerError(code connect.Code) bool {
+	switch code {
+	case connect.CodeInvalidArgument, connect.CodeNotFound, connect.CodeAlreadyExists,
+		connect.CodeFailedPrecondition, connect.CodeOutOfRange, connect.CodeUnauthenticated,
+		connect.CodePermissionDenied, connect.CodeCanceled, connect.CodeResourceExhausted:
+		return true
+	default:
+		return false
+	}
 }
 
 // errorMessage is the message a caller saw, without connect's code prefix

@@ -57,6 +57,8 @@ func TestLoggingInterceptor(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.CallUnary(t.Context(), connect.NewRequest(wrapperspb.String("fail")))
 	require.Error(t, err)
+	_, err = c.CallUnary(t.Context(), connect.NewRequest(wrapperspb.String("crash")))
+	require.Error(t, err)
 
 	type entry struct {
 		Level, Msg, Procedure, Code, Error string
@@ -78,7 +80,8 @@ func TestLoggingInterceptor(t *testing.T) {
 	}
 	want := []entry{
 		{Level: "DEBUG", Msg: "rpc", Procedure: echoProcedure, Code: "ok", HasDuration: true},
-		{Level: "WARN", Msg: "rpc failed", Procedure: echoProcedure, Code: "not_found", Error: "no such thing", HasDuration: true},
+		{Level: "INFO", Msg: "rpc failed", Procedure: echoProcedure, Code: "not_found", Error: "no such thing", HasDuration: true},
+		{Level: "WARN", Msg: "rpc failed", Procedure: echoProcedure, Code: "internal", Error: "disk on fire", HasDuration: true},
 	}
 	require.Empty(t, cmp.Diff(want, got))
 }
