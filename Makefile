@@ -18,3 +18,25 @@ check-generate:
 	if ! diff -r gen "$$tmp/gen"; then \
 		echo "gen/ is stale: run 'make generate' and commit the result" >&2; exit 1; \
 	fi
+
+## Checks and tests. `make test` is what CI (.ci/run) runs.
+
+.PHONY: test vet fmt-check bench
+
+# test runs every check and the whole suite with the race detector. PostgreSQL
+# tests run when FLYTE_TEST_POSTGRES_DSN is set (.ci/run sets it) and skip
+# with a message otherwise.
+test: vet fmt-check
+	go test -race -timeout 30m ./...
+
+vet:
+	go vet ./...
+
+# fmt-check fails when a hand-written Go file is not gofmt'ed.
+fmt-check:
+	@out=$$(gofmt -l cmd internal e2e examples); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# bench prints the registration and list throughput on SQLite and PostgreSQL.
+bench:
+	go test -run '^$$' -bench . -benchmem ./internal/store/... ./internal/admin/ ./internal/compiler/

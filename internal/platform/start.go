@@ -1,0 +1,187 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flyte-go/flyte/internal/admin"
+	"github.com/flyte-go/flyte/internal/config"
+	"github.com/flyte-go/flyte/internal/logging"
+	"github.com/flyte-go/flyte/internal/server"
+	"github.com/flyte-go/flyte/internal/storage"
+	"github.com/flyte-go/flyte/internal/store"
+)
+
+func newStartCommand() *cobra.Command {
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the whole platform in one process on the embedded defaults (SQLite, a local blob directory)",
+		Long: `Run every component in one process. With no configuration the database is an
+SQLite file and the blob store a directory, both under --data-dir
+(default ~/.flyte/sandbox), and the API listens on 127.0.0.1:8088 (--port).
+The database schema is migrated on start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), cfg, runOptions{
+				mode:    "flyte start",
+				migrate: true,
+				demo:    demo,
+				out:     cmd.OutOrStdout(),
+				logOut:  cmd.ErrOrStderr(),
+			})
+		},
+	}
+	addConfigFlags(cmd)
+	cmd.Flags().BoolVar(&demo, "demo", false, "register a demo project and the bundled example workflows after start")
+	return cmd
+}
+
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run one component of the platform, for production deployments",
+	}
+	admin := &cobra.Command{
+		Use:   "admin",
+		Short: "Run the admin API (control plane) alone, against the configured database and blob store",
+		Long: `Run the admin API alone, typically against PostgreSQL and S3 (see docs/config.md).
+The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			migrate, _ := cmd.Flags().GetBool("migrate")
+			return run(cmd.Context(), cfg, runOptions{
+				mode:    "flyte serve admin",
+				migrate: migrate,
+				out:     cmd.OutOrStdout(),
+				logOut:  cmd.ErrOrStderr(),
+			})
+		},
+	}
+	addConfigFlags(admin)
+	admin.Flags().Bool("migrate", false, "apply pending database migrations before serving")
+	cmd.AddCommand(admin)
+	return cmd
+}
+
+// runOptions say how run assembles and announces the platform.
+type runOptions struct {
+	mode    string    // the command, shown in the banner
+	migrate bool      // apply pending migrations instead of refusing to start
+	demo    bool      // seed the demo project and examples after start
+	out     io.Writer // banner
+	logOut  io.Writer // structured logs
+}
+
+// run assembles the configured components, serves until ctx is cancelled
+// (SIGINT/SIGTERM) and then shuts down gracefully.
+func run(ctx context.Context, cfg config.Config, opts runOptions) error {
+	logger, err := logging.New(cfg.Logging, opts.logOut)
+	if err != nil {
+		return &usageError{err}
+	}
+	if err := ensureDataDir(cfg); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.Database, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := ensureSchema(ctx, st, opts.migrate); err != nil {
+		return err
+	}
+	blobs, err := openStorage(ctx, cfg.Storage)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+
+	srv := server.New(cfg.Server, logger)
+	srv.AddReadyCheck("database", st.Ping)
+	srv.AddReadyCheck("blob_store", blobs.Ping)
+	svc := admin.New(st, admin.Options{
+		Domains: cfg.Domains,
+		Logger:  logger,
+		Version: admin.VersionInfo{Version: Version, Build: buildRevision()},
+	})
+	srv.HandleService(svc.Handler(srv.HandlerOptions()...))
+
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	defer srv.Stop()
+	printBanner(opts.out, opts.mode, cfg, srv, blobs)
+	if opts.demo {
+		if err := seedDemo(ctx, srv.URL(), filepath.Join(cfg.DataDir, "examples"), opts.out); err != nil {
+			logger.Error("demo setup failed", slog.String("error", err.Error()))
+		}
+	}
+	err = srv.Run(ctx)
+	logger.Info("stopped", slog.String("mode", opts.mode))
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// ensureSchema applies pending migrations when migrate is set and otherwise
+// refuses to serve an out-of-date schema, naming the command that fixes it.
+func ensureSchema(ctx context.Context, st store.Store, migrate bool) error {
+	if migrate {
+		if err := st.MigrateUp(ctx); err != nil {
+			return fmt.Errorf("migrate database: %w", err)
+		}
+		return nil
+	}
+	status, err := st.MigrateStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("read migration status: %w", err)
+	}
+	var pending []string
+	for _, m := range status {
+		if !m.Applied {
+			pending = append(pending, fmt.Sprintf("%04d_%s", m.Version, m.Name))
+		}
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("database schema is not current (pending: %s): run 'flyte migrate up' or pass --migrate", strings.Join(pending, ", "))
+	}
+	return nil
+}
+
+// printBanner says what runs where, so a user can copy the endpoint.
+func printBanner(w io.Writer, mode string, cfg config.Config, srv *server.Server, blobs *storage.Store) {
+	base := srv.URL()
+	fmt.Fprintf(w, "Flyte is running (%s)\n", mode)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  Admin API (gRPC, gRPC-Web, HTTP/JSON)\t%s\n", base)
+	fmt.Fprintf(tw, "  Health, readiness, metrics\t%s/healthz  %s/readyz  %s/metrics\n", base, base, base)
+	fmt.Fprintf(tw, "  Database\t%s %s\n", cfg.Database.Driver, cfg.Redacted().Database.DSN)
+	fmt.Fprintf(tw, "  Blob store\t%s\n", blobs.Base())
+	ids := make([]string, 0, len(cfg.Domains))
+	for _, d := range cfg.Domains {
+		ids = append(ids, d.ID)
+	}
+	fmt.Fprintf(tw, "  Domains\t%s\n", strings.Join(ids, ", "))
+	tw.Flush()
+	host := strings.TrimPrefix(base, "http://")
+	fmt.Fprintf(w, "Try:  flyte-cli register-project -h %s -p myflyteproject --name \"My Flyte Project\"\n", host)
+	fmt.Fprintln(w, "Stop with Ctrl-C.")
+}
