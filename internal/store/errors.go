@@ -15,6 +15,12 @@ var (
 	// ErrInvalidArgument means the request was rejected before touching the
 	// database; FilterError, TokenError and ParamError all match it.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrTerminal means the execution has already finished, so the request
+	// (abort, signal) no longer applies.
+	ErrTerminal = errors.New("execution already finished")
+	// ErrConflict means an engine round lost its guard: another owner holds
+	// the lease or the execution changed since it was read.
+	ErrConflict = errors.New("execution changed concurrently")
 )
 
 // EntityExistsError is returned when an entity is registered again under the
