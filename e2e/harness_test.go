@@ -66,6 +66,9 @@ type platform struct {
 	done   chan error
 }
 
+// bannerEnd starts the banner's last line.
+const bannerEnd = "Stop with Ctrl-C"
+
 var apiLine = regexp.MustCompile(`Admin API \S+ \S+ \S+\s+http://(\S+)`)
 
 // startPlatform runs `flyte args...` and waits until its banner names the
@@ -86,14 +89,19 @@ func startPlatform(t *testing.T, env []string, args ...string) *platform {
 			<-p.done
 		}
 	})
+	// The host is sent once the whole banner is out, so callers can read it.
 	hostc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		host := ""
 		for sc.Scan() {
 			line := sc.Text()
 			p.output.Write([]byte(line + "\n"))
 			if m := apiLine.FindStringSubmatch(line); m != nil {
-				hostc <- m[1]
+				host = m[1]
+			}
+			if strings.HasPrefix(line, bannerEnd) && host != "" {
+				hostc <- host
 			}
 		}
 		p.done <- cmd.Wait()
