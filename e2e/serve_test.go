@@ -46,3 +46,20 @@ func TestServeAdminOnPostgresAndS3(t *testing.T) {
 	require.Contains(t, out, "v1")
 	p.stop(t)
 }
+
+// TestServeAdminUnreachableDatabase: a database that does not answer stops
+// the start with a message naming where it tried, not a hang or a panic.
+func TestServeAdminUnreachableDatabase(t *testing.T) {
+	t.Parallel()
+	flyte, _ := bins(t)
+	env := []string{
+		"FLYTE_DATABASE_DRIVER=postgres",
+		"FLYTE_DATABASE_DSN=postgres://postgres@127.0.0.1:1/flyte?sslmode=disable&connect_timeout=5",
+		"FLYTE_STORAGE_URL=mem://",
+		"FLYTE_SERVER_PORT=0",
+	}
+	out, code := runFlyteEnv(t, env, flyte, "serve", "admin")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "connect to postgres 127.0.0.1:1")
+	require.Contains(t, out, "refused")
+}
