@@ -13,8 +13,10 @@
 //     attempt changes phase the plugin calls the attempt's Wake so the
 //     engine evaluates again; the engine never polls on a fixed delay.
 //   - On success the plugin has written the attempt's outputs as a
-//     corev1.LiteralMap at OutputsKey (tasks without outputs may write an
-//     empty map). On failure it reports the error with its kind (USER or
+//     corev1.LiteralMap at OutputsKey. A task whose interface has no outputs
+//     may write nothing there: readers treat a missing outputs.pb of such a
+//     task as the empty map (one file less per attempt matters for short
+//     tasks). On failure it reports the error with its kind (USER or
 //     SYSTEM) and whether it may be retried; the engine owns retries,
 //     timeouts, caching and events.
 //   - Abort stops a running attempt; aborting a finished one is a no-op.

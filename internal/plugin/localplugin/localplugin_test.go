@@ -296,12 +296,12 @@ func TestSDKContract(t *testing.T) {
 	require.Equal(t, plugin.PhaseFailed, st.Phase)
 	require.Equal(t, "MissingOutputs", st.Error.GetCode())
 
-	// Without outputs, exiting 0 is success and an empty outputs.pb is written.
+	// Without outputs, exiting 0 is success and no outputs.pb is needed.
 	ac := f.task(t, TaskTypeContainer, &corev1.TypedInterface{Inputs: iface.Inputs}, inputs, args("none")...)
 	require.Equal(t, plugin.PhaseSucceeded, f.run(t, ac).Phase)
 	ok, err := f.blobs.Exists(context.Background(), ac.OutputsKey())
 	require.NoError(t, err)
-	require.True(t, ok)
+	require.False(t, ok)
 }
 
 func TestOptionsValidate(t *testing.T) {

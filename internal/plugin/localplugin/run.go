@@ -61,12 +61,11 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 		return plugin.UserFailure("NoCommand", "the task has no command to run", false)
 	}
 	inDir, outDir := filepath.Join(a.workDir, "inputs"), filepath.Join(a.workDir, "outputs")
-	for _, d := range []string{inDir, outDir} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
-		}
+	if err := os.MkdirAll(a.workDir, 0o755); err != nil {
+		return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
 	}
 	raw := tc.Task.GetType() == TaskTypeRaw
+	hasInputs := len(tc.Task.GetInterface().GetInputs().GetVariables()) > 0
 	env := []string{
 		EnvInputsURI + "=" + tc.Blobs.URL(tc.InputsKey),
 		EnvOutputPrefix + "=" + tc.Blobs.URL(tc.AttemptPrefix),
@@ -74,9 +73,15 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 	}
 	var data any
 	if raw {
-		paths, st, ok := p.writeInputs(ctx, tc, inDir)
-		if !ok {
-			return st
+		// Files cost a few syscalls each, which dominate short tasks: a task
+		// without inputs gets no input files at all.
+		paths := map[string]string{}
+		if hasInputs {
+			var st plugin.Status
+			var ok bool
+			if paths, st, ok = p.writeInputs(ctx, tc, inDir); !ok {
+				return st
+			}
 		}
 		env = append(env, EnvInputDir+"="+inDir, EnvOutputDir+"="+outDir)
 		outs := outputPaths{"": outDir}
@@ -94,6 +99,20 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 	argv, err := render(append(append([]string(nil), c.GetCommand()...), c.GetArgs()...), data)
 	if err != nil {
 		return plugin.UserFailure("BadTemplate", err.Error(), false)
+	}
+	if raw {
+		// The directories exist whenever the task has such values or its
+		// command names them.
+		for _, d := range []struct {
+			dir  string
+			need bool
+		}{{inDir, hasInputs}, {outDir, len(tc.Task.GetInterface().GetOutputs().GetVariables()) > 0}} {
+			if d.need || mentions(argv, d.dir) {
+				if err := os.MkdirAll(d.dir, 0o755); err != nil {
+					return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
+				}
+			}
+		}
 	}
 	logFile, err := os.OpenFile(a.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -192,9 +211,10 @@ func (p *Plugin) outcome(ctx context.Context, tc *plugin.TaskContext, cmd *exec.
 		case len(outputs.GetVariables()) > 0:
 			return plugin.UserFailure("MissingOutputs", fmt.Sprintf("the task exited 0 but wrote no outputs.pb under %s", tc.Blobs.URL(tc.AttemptPrefix)), false)
 		}
-		if err := tc.Blobs.WriteProto(ctx, tc.OutputsKey(), &corev1.LiteralMap{}); err != nil {
-			return plugin.SystemFailure("WriteOutputs", fmt.Sprintf("write outputs: %v", err), true)
-		}
+		return plugin.Status{Phase: plugin.PhaseSucceeded}
+	}
+	if len(outputs.GetVariables()) == 0 {
+		// No outputs, no outputs.pb (the plugin contract allows it).
 		return plugin.Status{Phase: plugin.PhaseSucceeded}
 	}
 	lits, err := rawio.ReadOutputs(ctx, tc.Blobs, outDir, outputs, tc.RawOutputPrefix)
@@ -209,6 +229,16 @@ func (p *Plugin) outcome(ctx context.Context, tc *plugin.TaskContext, cmd *exec.
 		return plugin.SystemFailure("WriteOutputs", fmt.Sprintf("write outputs: %v", err), true)
 	}
 	return plugin.Status{Phase: plugin.PhaseSucceeded}
+}
+
+// mentions reports whether any argument contains dir.
+func mentions(argv []string, dir string) bool {
+	for _, a := range argv {
+		if strings.Contains(a, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // exitFailure is a retryable user failure quoting the end of stderr.
