@@ -405,6 +405,15 @@ func SortValue(record any, field string) any {
 		if field == "name" {
 			return r.ID.Name
 		}
+	case *Execution:
+		switch field {
+		case "name":
+			return r.ID.Name
+		case "created_at":
+			return r.CreatedAt
+		case "updated_at":
+			return r.UpdatedAt
+		}
 	}
 	panic(fmt.Sprintf("store: no sort field %q on %T", field, record))
 }

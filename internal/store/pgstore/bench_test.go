@@ -34,3 +34,11 @@ func seed(ctx context.Context, s store.Store, rows []store.EntityCreateParams) e
 	_, err = pool.Exec(ctx, `ANALYZE tasks`)
 	return err
 }
+
+func BenchmarkExecutionRoundCommit(b *testing.B) {
+	storetest.BenchmarkExecutionRoundCommit(b, openSchema)
+}
+
+func BenchmarkExecutionClaim(b *testing.B) {
+	storetest.BenchmarkExecutionClaim(b, openSchema)
+}

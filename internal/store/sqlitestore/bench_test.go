@@ -34,3 +34,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`)
 		return nil
 	})
 }
+
+func BenchmarkExecutionRoundCommit(b *testing.B) {
+	storetest.BenchmarkExecutionRoundCommit(b, openTemp)
+}
+
+func BenchmarkExecutionClaim(b *testing.B) {
+	storetest.BenchmarkExecutionClaim(b, openTemp)
+}

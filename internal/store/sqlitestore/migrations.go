@@ -63,6 +63,10 @@ func (e *executor) Applied(ctx context.Context) ([]migrate.Record, error) {
 }
 
 func (e *executor) Apply(ctx context.Context, m migrate.Migration, up bool, now time.Time) error {
+	// Cached statements may name tables the migration drops or changes.
+	if err := e.s.stmts.reset(); err != nil {
+		return fmt.Errorf("close prepared statements: %w", err)
+	}
 	return e.s.inTx(ctx, func(tx *sql.Tx) error {
 		script := m.Down
 		if up {

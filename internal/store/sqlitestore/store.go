@@ -49,6 +49,10 @@ type Store struct {
 	reader     *sql.DB
 	logger     *slog.Logger
 	migrations []migrate.Migration
+	// wakeups fans out ids of executions made due (see ExecutionWakeups).
+	wakeups hub
+	// stmts caches the prepared statements of the engine's hot path.
+	stmts stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -171,7 +175,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.stmts.reset()}
 	if s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}

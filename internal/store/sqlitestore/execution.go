@@ -1,0 +1,363 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/store/listsql"
+)
+
+var _ store.ExecutionStore = (*Store)(nil)
+
+const executionColumns = `id, project, domain, name, lp_project, lp_domain, lp_name, lp_version,
+wf_project, wf_domain, wf_name, wf_version, mode, principal, parent_node_execution,
+ref_project, ref_domain, ref_name, phase, state, spec, closure, inputs_uri, engine_state,
+abort_requested, abort_cause, abort_principal, version, lease_owner, lease_expires_at, wake_at,
+created_at, updated_at, started_at, ended_at`
+
+// terminalPhases is the SQL list of terminal execution phases; it matches
+// store.ExecutionTerminal and the partial index executions_due.
+const terminalPhases = `(4, 6, 7, 8)`
+
+var executionListColumns = listsql.Columns{
+	Fields: map[string]string{
+		"name":             "name",
+		"phase":            "phase",
+		"workflow.name":    "wf_name",
+		"launch_plan.name": "lp_name",
+		"mode":             "mode",
+		"state":            "state",
+		"created_at":       "created_at",
+		"updated_at":       "updated_at",
+	},
+	Key: "id",
+}
+
+// ExecutionCreate stores a new execution in phase QUEUED, due at once.
+func (s *Store) ExecutionCreate(ctx context.Context, p store.ExecutionCreateParams) (*store.Execution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	now := toDB(p.Now)
+	var refProject, refDomain, refName any
+	if r := p.ReferenceExecution; r != nil {
+		refProject, refDomain, refName = r.Project, r.Domain, r.Name
+	}
+	row := s.writer.QueryRowContext(ctx, `INSERT INTO executions (
+project, domain, name, lp_project, lp_domain, lp_name, lp_version,
+wf_project, wf_domain, wf_name, wf_version, mode, principal, parent_node_execution,
+ref_project, ref_domain, ref_name, phase, state, spec, closure, inputs_uri, engine_state,
+wake_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, 0, $18, $19, $20, X'', $21, $21, $21)
+ON CONFLICT (project, domain, name) DO NOTHING
+RETURNING `+executionColumns,
+		p.ID.Project, p.ID.Domain, p.ID.Name,
+		p.LaunchPlan.Project, p.LaunchPlan.Domain, p.LaunchPlan.Name, p.LaunchPlan.Version,
+		p.Workflow.Project, p.Workflow.Domain, p.Workflow.Name, p.Workflow.Version,
+		p.Mode, p.Principal, p.ParentNodeExecution, refProject, refDomain, refName,
+		nonNil(p.Spec), nonNil(p.Closure), p.InputsURI, now)
+	e, err := scanExecution(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("execution %s: %w", formatID(p.ID), store.ErrAlreadyExists)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create execution %s: %w", formatID(p.ID), err)
+	}
+	s.wakeups.publish(e.RowID)
+	return e, nil
+}
+
+// ExecutionGet returns one execution by name.
+func (s *Store) ExecutionGet(ctx context.Context, p store.ExecutionGetParams) (*store.Execution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	e, err := scanExecution(s.reader.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions
+WHERE project = $1 AND domain = $2 AND name = $3`, p.ID.Project, p.ID.Domain, p.ID.Name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.NotFoundf("execution %s", formatID(p.ID))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get execution %s: %w", formatID(p.ID), err)
+	}
+	return e, nil
+}
+
+// ExecutionGetByID returns one execution by row id.
+func (s *Store) ExecutionGetByID(ctx context.Context, id int64) (*store.Execution, error) {
+	return getExecutionByID(ctx, s.reader, id)
+}
+
+func getExecutionByID(ctx context.Context, q querier, id int64) (*store.Execution, error) {
+	e, err := scanExecution(q.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.NotFoundf("execution with row id %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get execution %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// ExecutionList lists executions of a project and domain.
+func (s *Store) ExecutionList(ctx context.Context, p store.ListParams) (*store.Page[*store.Execution], error) {
+	q, err := store.PrepareExecutionList(p)
+	if err != nil {
+		return nil, err
+	}
+	b := listsql.New(dialect)
+	conds := []string{"project = " + b.Arg(p.Project), "domain = " + b.Arg(p.Domain)}
+	if !store.ExecutionListShowsArchived(q) {
+		conds = append(conds, "state = 0")
+	}
+	more, err := b.Conditions(q, executionListColumns)
+	if err != nil {
+		return nil, err
+	}
+	order, err := b.OrderLimit(q, executionListColumns)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+executionColumns+` FROM executions`+
+		listsql.Where(append(conds, more...))+order, b.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	items, err := collectExecutions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	return store.NewPage(q, items, func(i int) any { return items[i].RowID }), nil
+}
+
+// ExecutionRequestAbort records an abort request and makes the execution due.
+// It increments Version so that a round evaluated before the request fails
+// with ErrConflict instead of overwriting the wake-up.
+func (s *Store) ExecutionRequestAbort(ctx context.Context, p store.ExecutionRequestAbortParams) (*store.Execution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	now := toDB(p.Now)
+	var e *store.Execution
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = scanExecution(tx.QueryRowContext(ctx, `UPDATE executions SET
+abort_cause = CASE WHEN abort_requested = 1 THEN abort_cause ELSE $4 END,
+abort_principal = CASE WHEN abort_requested = 1 THEN abort_principal ELSE $5 END,
+abort_requested = 1,
+wake_at = CASE WHEN wake_at IS NOT NULL AND wake_at < $6 THEN wake_at ELSE $6 END,
+version = version + 1, updated_at = $6
+WHERE project = $1 AND domain = $2 AND name = $3 AND phase NOT IN `+terminalPhases+`
+RETURNING `+executionColumns, p.ID.Project, p.ID.Domain, p.ID.Name, p.Cause, p.Principal, now))
+		if errors.Is(err, sql.ErrNoRows) {
+			return abortRefused(ctx, tx, p.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("abort execution %s: %w", formatID(p.ID), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeups.publish(e.RowID)
+	return e, nil
+}
+
+// abortRefused explains why no row matched an abort: missing or finished.
+func abortRefused(ctx context.Context, q querier, id store.ExecutionID) error {
+	var phase int32
+	err := q.QueryRowContext(ctx, `SELECT phase FROM executions WHERE project = $1 AND domain = $2 AND name = $3`,
+		id.Project, id.Domain, id.Name).Scan(&phase)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.NotFoundf("execution %s", formatID(id))
+	}
+	if err != nil {
+		return fmt.Errorf("abort execution %s: %w", formatID(id), err)
+	}
+	return fmt.Errorf("abort execution %s: %w", formatID(id), store.ErrTerminal)
+}
+
+// ExecutionSetState archives or re-activates an execution.
+func (s *Store) ExecutionSetState(ctx context.Context, p store.ExecutionSetStateParams) (*store.Execution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	e, err := scanExecution(s.writer.QueryRowContext(ctx, `UPDATE executions SET state = $4, updated_at = $5
+WHERE project = $1 AND domain = $2 AND name = $3 RETURNING `+executionColumns,
+		p.ID.Project, p.ID.Domain, p.ID.Name, int32(p.State), toDB(p.Now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.NotFoundf("execution %s", formatID(p.ID))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("set state of execution %s: %w", formatID(p.ID), err)
+	}
+	return e, nil
+}
+
+// ExecutionClaim leases up to Limit due executions. The single writer
+// connection makes the select-and-update atomic.
+func (s *Store) ExecutionClaim(ctx context.Context, p store.ExecutionClaimParams) ([]*store.Execution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	now := toDB(p.Now)
+	rows, err := s.writer.QueryContext(ctx, `UPDATE executions SET lease_owner = $1, lease_expires_at = $2
+WHERE id IN (
+    SELECT id FROM executions
+    WHERE wake_at IS NOT NULL AND wake_at <= $3 AND phase NOT IN `+terminalPhases+`
+      AND (lease_owner = '' OR lease_owner = $1 OR lease_expires_at IS NULL OR lease_expires_at <= $3)
+    ORDER BY wake_at, id LIMIT $4)
+RETURNING `+executionColumns, p.Owner, toDB(store.LeaseUntil(p.Now, p.LeaseFor)), now, p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim executions: %w", err)
+	}
+	items, err := collectExecutions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("claim executions: %w", err)
+	}
+	sortClaimed(items)
+	return items, nil
+}
+
+// sortClaimed orders claimed executions by due time then id, as they were
+// chosen (RETURNING does not keep the subquery's order).
+func sortClaimed(items []*store.Execution) {
+	slices.SortFunc(items, func(a, b *store.Execution) int {
+		if c := a.WakeAt.Compare(*b.WakeAt); c != 0 {
+			return c
+		}
+		return int(a.RowID - b.RowID)
+	})
+}
+
+// ExecutionLeaseRenew extends Owner's leases and returns the ids still held.
+func (s *Store) ExecutionLeaseRenew(ctx context.Context, p store.ExecutionLeaseParams) ([]int64, error) {
+	if err := p.ValidateRenew(); err != nil {
+		return nil, err
+	}
+	if len(p.IDs) == 0 {
+		return nil, nil
+	}
+	rows, err := s.writer.QueryContext(ctx, `UPDATE executions SET lease_expires_at = $1
+WHERE lease_owner = $2 AND id IN (SELECT value FROM json_each($3)) RETURNING id`,
+		toDB(store.LeaseUntil(p.Now, p.LeaseFor)), p.Owner, idsJSON(p.IDs))
+	if err != nil {
+		return nil, fmt.Errorf("renew leases: %w", err)
+	}
+	defer rows.Close()
+	var held []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("renew leases: %w", err)
+		}
+		held = append(held, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("renew leases: %w", err)
+	}
+	slices.Sort(held)
+	return held, nil
+}
+
+// ExecutionLeaseRelease gives up Owner's leases on IDs.
+func (s *Store) ExecutionLeaseRelease(ctx context.Context, p store.ExecutionLeaseParams) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if len(p.IDs) == 0 {
+		return nil
+	}
+	if _, err := s.writer.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_expires_at = NULL
+WHERE lease_owner = $1 AND id IN (SELECT value FROM json_each($2))`, p.Owner, idsJSON(p.IDs)); err != nil {
+		return fmt.Errorf("release leases: %w", err)
+	}
+	return nil
+}
+
+func scanExecution(row scanner) (*store.Execution, error) {
+	var (
+		e                     store.Execution
+		refProject, refDomain sql.NullString
+		refName               sql.NullString
+		abort                 int64
+		phase, state          int32
+		leaseExpires, wakeAt  sql.NullInt64
+		createdAt, updatedAt  int64
+		startedAt, endedAt    sql.NullInt64
+	)
+	if err := row.Scan(&e.RowID, &e.ID.Project, &e.ID.Domain, &e.ID.Name,
+		&e.LaunchPlan.Project, &e.LaunchPlan.Domain, &e.LaunchPlan.Name, &e.LaunchPlan.Version,
+		&e.Workflow.Project, &e.Workflow.Domain, &e.Workflow.Name, &e.Workflow.Version,
+		&e.Mode, &e.Principal, &e.ParentNodeExecution, &refProject, &refDomain, &refName,
+		&phase, &state, &e.Spec, &e.Closure, &e.InputsURI, &e.EngineState,
+		&abort, &e.AbortCause, &e.AbortPrincipal, &e.Version, &e.LeaseOwner, &leaseExpires, &wakeAt,
+		&createdAt, &updatedAt, &startedAt, &endedAt); err != nil {
+		return nil, err
+	}
+	if refName.Valid {
+		e.ReferenceExecution = &store.ExecutionID{Project: refProject.String, Domain: refDomain.String, Name: refName.String}
+	}
+	e.Phase, e.State, e.AbortRequested = store.ExecutionPhase(phase), store.ExecutionState(state), abort != 0
+	if leaseExpires.Valid {
+		e.LeaseExpiresAt = fromDB(leaseExpires.Int64)
+	}
+	e.WakeAt, e.StartedAt, e.EndedAt = optTime(wakeAt), optTime(startedAt), optTime(endedAt)
+	e.CreatedAt, e.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
+	e.Spec, e.Closure, e.EngineState = nonNil(e.Spec), nonNil(e.Closure), nonNil(e.EngineState)
+	return &e, nil
+}
+
+func collectExecutions(rows *sql.Rows) ([]*store.Execution, error) {
+	defer rows.Close()
+	var items []*store.Execution
+	for rows.Next() {
+		e, err := scanExecution(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, e)
+	}
+	return items, rows.Err()
+}
+
+// optTime converts a nullable stored time.
+func optTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromDB(v.Int64)
+	return &t
+}
+
+// optDB converts an optional time to a nullable stored time.
+func optDB(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return toDB(*t)
+}
+
+// idsJSON encodes row ids as a JSON array for json_each, so one statement
+// takes any number of ids.
+func idsJSON(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "%d", id)
+	}
+	return string(append(b, ']'))
+}
+
+func formatID(id store.ExecutionID) string {
+	return id.Project + "/" + id.Domain + "/" + id.Name
+}
