@@ -1,0 +1,347 @@
+package propeller
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/internal/plugin"
+	"github.com/flyte-go/flyte/internal/store"
+)
+
+// Element phases of an array node, one byte each.
+const (
+	elemPending   byte = 0
+	elemRunning   byte = 1
+	elemSucceeded byte = 2
+	elemFailed    byte = 3
+	elemAborted   byte = 4
+)
+
+// arrayState keeps every element of an array node compactly in the parent
+// node's row (a byte per element and per counter) instead of one row per
+// element, so 100,000 elements stay cheap.
+type arrayState struct {
+	N        int    `json:"n"`
+	Phases   []byte `json:"phases"`
+	Attempts []byte `json:"attempts"`
+	SysFails []byte `json:"sys_fails"`
+	// Handles are the plugin handles of running elements.
+	Handles map[int][]byte `json:"handles,omitempty"`
+	// FirstError is the error of the first element that failed for good.
+	FirstError string `json:"first_error,omitempty"`
+}
+
+func (a *arrayState) runningCount() int {
+	return len(a.Handles)
+}
+
+func (a *arrayState) count(p byte) int {
+	n := 0
+	for _, x := range a.Phases {
+		if x == p {
+			n++
+		}
+	}
+	return n
+}
+
+// required is how many elements must succeed for the array node to succeed.
+func required(an *corev1.ArrayNode, n int) int {
+	switch c := an.GetSuccessCriteria().(type) {
+	case *corev1.ArrayNode_MinSuccesses:
+		return min(int(c.MinSuccesses), n)
+	case *corev1.ArrayNode_MinSuccessRatio:
+		return int(math.Ceil(float64(c.MinSuccessRatio)*float64(n) - 1e-9))
+	}
+	return n
+}
+
+func elemID(nodeID string, i int) string { return nodeID + "-" + strconv.Itoa(i) }
+
+// evalArray runs the sub-node's task once per element of the list inputs.
+func (r *round) evalArray(ctx context.Context, sc *scope, n *corev1.Node, an *corev1.ArrayNode, ne *store.NodeExecution) error {
+	sub := an.GetNode()
+	tn := sub.GetTaskNode()
+	if tn == nil {
+		r.failNode(ne, "UnsupportedArray", fmt.Sprintf("array node %s: only task sub-nodes are supported", ne.NodeID), corev1.ExecutionError_ERROR_KIND_USER)
+		return nil
+	}
+	tmpl := r.st.wf.tasks[idKey(tn.GetReferenceId())]
+	if tmpl == nil {
+		r.failNode(ne, "TaskNotFound", fmt.Sprintf("array node %s: task %s is not in the compiled workflow", ne.NodeID, idKey(tn.GetReferenceId())), corev1.ExecutionError_ERROR_KIND_SYSTEM)
+		return nil
+	}
+	p, err := r.e.plugins.Lookup(tmpl.GetType())
+	if err != nil {
+		r.failNode(ne, "NoPlugin", fmt.Sprintf("array node %s: %v", ne.NodeID, err), corev1.ExecutionError_ERROR_KIND_SYSTEM)
+		return nil
+	}
+	tr := &taskRun{ne: ne, tmpl: tmpl, plugin: p, userRetries: int32(tmpl.GetMetadata().GetRetries().GetRetries())}
+	if rs := sub.GetMetadata().GetRetries(); rs != nil {
+		tr.userRetries = int32(rs.GetRetries())
+	}
+	lists, err := r.nodeInputs(ctx, ne)
+	if err != nil {
+		return err
+	}
+	shared, err := r.bindInputs(ctx, sc, sub.GetInputs())
+	if err != nil {
+		r.failNode(ne, "InputBinding", fmt.Sprintf("array node %s: %v", ne.NodeID, err), corev1.ExecutionError_ERROR_KIND_USER)
+		return nil
+	}
+	ns := decodeState(ne)
+	if ns.Array == nil {
+		size := -1
+		for _, name := range sortedKeys(lists.GetLiterals()) {
+			c := lists.GetLiterals()[name].GetCollection()
+			if c == nil {
+				r.failNode(ne, "BadArrayInput", fmt.Sprintf("array node %s: input %s is not a list", ne.NodeID, name), corev1.ExecutionError_ERROR_KIND_USER)
+				return nil
+			}
+			if size >= 0 && len(c.GetLiterals()) != size {
+				r.failNode(ne, "BadArrayInput", fmt.Sprintf("array node %s: input %s has %d elements, others have %d", ne.NodeID, name, len(c.GetLiterals()), size), corev1.ExecutionError_ERROR_KIND_USER)
+				return nil
+			}
+			size = len(c.GetLiterals())
+		}
+		size = max(size, 0)
+		ns.Array = &arrayState{N: size, Phases: make([]byte, size), Attempts: make([]byte, size), SysFails: make([]byte, size), Handles: map[int][]byte{}}
+	}
+	a := ns.Array
+	if a.Handles == nil {
+		a.Handles = map[int][]byte{}
+	}
+	need := required(an, a.N)
+	limit := int(an.GetParallelism())
+	changed := false
+	failedSoFar := a.count(elemFailed)
+	for i := 0; i < a.N; i++ {
+		switch a.Phases[i] {
+		case elemRunning:
+			done, err := r.observeElement(ctx, tr, a, i)
+			if err != nil {
+				return err
+			}
+			changed = changed || done
+			if a.Phases[i] == elemFailed {
+				failedSoFar++
+			}
+			if done && a.Phases[i] == elemPending {
+				i-- // retry this element now
+			}
+		case elemPending:
+			if (limit > 0 && a.runningCount() >= limit) || !r.slotFree() {
+				continue
+			}
+			if a.N-failedSoFar < need {
+				continue
+			}
+			if err := r.startElement(ctx, tr, a, i, lists, shared); err != nil {
+				return err
+			}
+			changed = true
+			i-- // observe it at once
+		}
+	}
+	failed, succeeded := a.count(elemFailed), a.count(elemSucceeded)
+	switch {
+	case a.N-failed < need:
+		if err := r.abortArray(ctx, ne, ns); err != nil {
+			return err
+		}
+		r.saveState(ne, ns)
+		r.failNode(ne, "ArrayFailed", fmt.Sprintf("array node %s: %d of %d elements succeeded, %d needed; first error: %s", ne.NodeID, succeeded, a.N, need, a.FirstError), corev1.ExecutionError_ERROR_KIND_USER)
+		return nil
+	case succeeded+failed == a.N:
+		r.saveState(ne, ns)
+		return r.finishArray(ctx, tr, ne, a)
+	}
+	if changed {
+		r.saveState(ne, ns)
+	}
+	return nil
+}
+
+func (r *round) elemContext(tr *taskRun, a *arrayState, i int) *plugin.TaskContext {
+	id := elemID(tr.ne.NodeID, i)
+	return r.taskContext(tr, id, int32(a.Attempts[i])-1, r.st.nodeInputsKey(id))
+}
+
+func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i int, lists, shared *corev1.LiteralMap) error {
+	id := elemID(tr.ne.NodeID, i)
+	if a.Attempts[i] == 0 {
+		in := &corev1.LiteralMap{Literals: make(map[string]*corev1.Literal, len(lists.GetLiterals())+len(shared.GetLiterals()))}
+		for k, v := range shared.GetLiterals() {
+			in.Literals[k] = v
+		}
+		for k, v := range lists.GetLiterals() {
+			in.Literals[k] = v.GetCollection().GetLiterals()[i]
+		}
+		if err := r.e.blobs.WriteProto(ctx, r.st.nodeInputsKey(id), in); err != nil {
+			return fmt.Errorf("write inputs of element %s: %w", id, err)
+		}
+	}
+	if a.Attempts[i] < 255 {
+		a.Attempts[i]++
+	}
+	a.Phases[i] = elemRunning
+	tc := r.elemContext(tr, a, i)
+	h, err := tr.plugin.Start(ctx, tc)
+	if err != nil {
+		// Recorded as a running element with no handle: the next
+		// observation reports it as a system failure and retries.
+		h = nil
+	}
+	a.Handles[i] = h
+	if h == nil {
+		a.Handles[i] = []byte{}
+	}
+	r.running++
+	return nil
+}
+
+// observeElement checks one running element; it reports true when the
+// element left the running phase (finished, or pending again for a retry).
+func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, i int) (bool, error) {
+	tc := r.elemContext(tr, a, i)
+	var st plugin.Status
+	if len(a.Handles[i]) == 0 {
+		st = plugin.SystemFailure("StartFailed", "element "+tc.Attempt.String()+" did not start", true)
+	} else {
+		var err error
+		if st, err = tr.plugin.Status(ctx, tc, a.Handles[i]); err != nil {
+			st = plugin.SystemFailure("StatusFailed", fmt.Sprintf("status of %s: %v", tc.Attempt, err), true)
+		}
+	}
+	switch st.Phase {
+	case plugin.PhaseQueued, plugin.PhaseRunning:
+		return false, nil
+	case plugin.PhaseSucceeded:
+		_, bad := r.readOutputs(ctx, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
+		if bad == "" {
+			delete(a.Handles, i)
+			r.running--
+			a.Phases[i] = elemSucceeded
+			return true, nil
+		}
+		st = plugin.UserFailure("BadOutputs", bad, false)
+	case plugin.PhaseAborted:
+		st = plugin.SystemFailure("AttemptAborted", "element "+tc.Attempt.String()+" was stopped outside the engine", true)
+	}
+	if st.Error == nil {
+		st = plugin.SystemFailure("UnknownFailure", "element "+tc.Attempt.String()+" failed without an error", true)
+	}
+	delete(a.Handles, i)
+	r.running--
+	retry := st.Retryable
+	if st.Error.GetKind() == corev1.ExecutionError_ERROR_KIND_SYSTEM {
+		a.SysFails[i]++
+		retry = retry && int(a.SysFails[i]) <= r.e.opts.MaxSystemRetries
+	} else {
+		retry = retry && int32(a.Attempts[i])-int32(a.SysFails[i]) <= tr.userRetries
+	}
+	if retry && a.Attempts[i] < 255 {
+		a.Phases[i] = elemPending
+		return true, nil
+	}
+	a.Phases[i] = elemFailed
+	if a.FirstError == "" {
+		a.FirstError = st.Error.GetMessage()
+	}
+	return true, nil
+}
+
+// finishArray gathers element outputs into lists (none for failed
+// elements) and ends the node SUCCEEDED.
+func (r *round) finishArray(ctx context.Context, tr *taskRun, ne *store.NodeExecution, a *arrayState) error {
+	vars := tr.tmpl.GetInterface().GetOutputs().GetVariables()
+	outs := &corev1.LiteralMap{Literals: map[string]*corev1.Literal{}}
+	cols := map[string]*corev1.LiteralCollection{}
+	for name := range vars {
+		cols[name] = &corev1.LiteralCollection{Literals: make([]*corev1.Literal, a.N)}
+		outs.Literals[name] = &corev1.Literal{Value: &corev1.Literal_Collection{Collection: cols[name]}}
+	}
+	none := &corev1.Literal{Value: &corev1.Literal_Scalar{Scalar: &corev1.Scalar{Value: &corev1.Scalar_NoneType{NoneType: &corev1.Void{}}}}}
+	for i := 0; i < a.N; i++ {
+		var m *corev1.LiteralMap
+		if a.Phases[i] == elemSucceeded && len(vars) > 0 {
+			m = &corev1.LiteralMap{}
+			key := r.st.attemptPrefix(elemID(ne.NodeID, i), int32(a.Attempts[i])-1) + "/outputs.pb"
+			if err := r.e.blobs.ReadProto(ctx, key, m); err != nil {
+				return fmt.Errorf("read outputs of element %d of %s: %w", i, ne.NodeID, err)
+			}
+		}
+		for name, c := range cols {
+			if l, ok := m.GetLiterals()[name]; ok {
+				c.Literals[i] = l
+			} else {
+				c.Literals[i] = none
+			}
+		}
+	}
+	return r.succeedWith(ctx, ne, outs)
+}
+
+// abortArray stops every running element.
+func (r *round) abortArray(ctx context.Context, ne *store.NodeExecution, ns *nodeState) error {
+	a := ns.Array
+	if len(a.Handles) == 0 {
+		return nil
+	}
+	tmpl := r.arrayTask(ne)
+	if tmpl == nil {
+		return nil
+	}
+	p, err := r.e.plugins.Lookup(tmpl.GetType())
+	if err != nil {
+		return nil
+	}
+	tr := &taskRun{ne: ne, tmpl: tmpl, plugin: p}
+	for _, i := range sortedIntKeys(a.Handles) {
+		if h := a.Handles[i]; len(h) > 0 {
+			if err := p.Abort(ctx, r.elemContext(tr, a, i), h); err != nil {
+				return fmt.Errorf("abort element %d of %s: %w", i, ne.NodeID, err)
+			}
+		}
+		delete(a.Handles, i)
+		a.Phases[i] = elemAborted
+		r.running--
+	}
+	r.saveState(ne, ns)
+	return nil
+}
+
+// arrayTask finds the task an array node runs by its spec node id.
+func (r *round) arrayTask(ne *store.NodeExecution) *corev1.TaskTemplate {
+	var find func(nodes []*corev1.Node) *corev1.TaskTemplate
+	find = func(nodes []*corev1.Node) *corev1.TaskTemplate {
+		for _, n := range nodes {
+			if n.GetId() == ne.SpecNodeID && n.GetArrayNode() != nil {
+				return r.st.wf.tasks[idKey(n.GetArrayNode().GetNode().GetTaskNode().GetReferenceId())]
+			}
+		}
+		return nil
+	}
+	if t := find(r.st.wf.primary.wf.GetTemplate().GetNodes()); t != nil {
+		return t
+	}
+	for _, g := range r.st.wf.subs {
+		if t := find(g.wf.GetTemplate().GetNodes()); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+func sortedIntKeys[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
