@@ -95,6 +95,26 @@ type Config struct {
 	Domains []Domain `yaml:"domains" usage:"domains every project has, as id[=Name],..."`
 	// Logging configures the process logger.
 	Logging Logging `yaml:"logging"`
+	// Engine configures the engine (propeller) and its local task runner.
+	Engine Engine `yaml:"engine"`
+}
+
+// Engine configures the engine (propeller). Zero values take the defaults
+// stated on each field.
+type Engine struct {
+	// LeaseDuration is how long an engine replica holds an execution without
+	// renewing; a dead replica's executions continue elsewhere after it.
+	// Default 30s.
+	LeaseDuration time.Duration `yaml:"leaseDuration" usage:"how long a replica holds an execution without renewing (default 30s)"`
+	// Workers is how many executions one replica evaluates at once.
+	// Default 2 per CPU.
+	Workers int `yaml:"workers" usage:"executions evaluated at once (default 2 per CPU)"`
+	// MaxSystemRetries is the per-node budget of retries after system
+	// failures, separate from a task's own retries. Default 3.
+	MaxSystemRetries int `yaml:"maxSystemRetries" usage:"retries after system failures per node (default 3)"`
+	// MaxParallelTasks is how many local task processes run at once; more
+	// wait in a queue. Default 4 per CPU.
+	MaxParallelTasks int `yaml:"maxParallelTasks" usage:"local task processes run at once (default 4 per CPU)"`
 }
 
 // Server configures the HTTP server that serves every API on one port.

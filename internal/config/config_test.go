@@ -178,6 +178,7 @@ func TestSettingNames(t *testing.T) {
 		"storage.usePathStyle":     {"FLYTE_STORAGE_USE_PATH_STYLE", "storage-use-path-style"},
 		"domains":                  {"FLYTE_DOMAINS", "domains"},
 		"logging.level":            {"FLYTE_LOGGING_LEVEL", "logging-level"},
+		"engine.maxSystemRetries":  {"FLYTE_ENGINE_MAX_SYSTEM_RETRIES", "engine-max-system-retries"},
 	}
 	got := map[string]names{}
 	envs, flags := map[string]bool{}, map[string]bool{}
@@ -191,7 +192,7 @@ func TestSettingNames(t *testing.T) {
 		envs[s.Env], flags[s.Flag] = true, true
 	}
 	require.Empty(t, cmp.Diff(want, got))
-	require.Len(t, Settings(), 18)
+	require.Len(t, Settings(), 22)
 }
 
 func TestSplitWords(t *testing.T) {

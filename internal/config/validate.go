@@ -45,6 +45,16 @@ func (c Config) Validate() error {
 	default:
 		add("logging.format", "unknown format %s (want text or json)", quote(c.Logging.Format))
 	}
+	for key, negative := range map[string]bool{
+		"engine.leaseDuration":    c.Engine.LeaseDuration < 0,
+		"engine.workers":          c.Engine.Workers < 0,
+		"engine.maxSystemRetries": c.Engine.MaxSystemRetries < 0,
+		"engine.maxParallelTasks": c.Engine.MaxParallelTasks < 0,
+	} {
+		if negative {
+			add(key, "must not be negative")
+		}
+	}
 	return errors.Join(errs...)
 }
 
