@@ -15,9 +15,17 @@
 // list of the fields that differ.
 //
 // Store, compiler and validation errors are turned into Connect codes in
-// one place (errors.go). Execution, node execution, task execution and
-// event RPCs are not served by this package yet: they answer
-// Unimplemented through the embedded generated handler.
+// one place (errors.go).
+//
+// Executions (executions.go and the files beside it) are created here and
+// run by the engine: CreateExecution resolves the launch plan, merges and
+// type-checks the inputs, writes them to the blob store and stores the
+// execution row, which wakes the engine through the store. Reads of
+// executions, node and task executions come from the rows the engine
+// commits; terminate, signals and archive are requests recorded on those
+// rows. The Create*Event RPCs stay Unimplemented: the engine writes its
+// state directly. The signal RPCs are a second service (SignalHandler), and
+// task logs are served over plain HTTP (LogsHandler).
 package admin
 
 import (
@@ -33,6 +41,7 @@ import (
 	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	"github.com/flyte-go/flyte/gen/flyte/admin/v1/adminv1connect"
 	"github.com/flyte-go/flyte/internal/config"
+	"github.com/flyte-go/flyte/internal/storage"
 	"github.com/flyte-go/flyte/internal/store"
 )
 
@@ -58,6 +67,13 @@ type Options struct {
 	Clock func() time.Time
 	// Version is what GetVersion reports.
 	Version VersionInfo
+	// Blobs is the object store execution inputs are written to and
+	// inputs, outputs and logs are read from. Required for the execution
+	// RPCs, which answer Unavailable without it.
+	Blobs *storage.Store
+	// Executions is the store of executions. Default: the Store passed to
+	// New when it implements store.ExecutionStore (every driver does).
+	Executions store.ExecutionStore
 }
 
 // Service implements adminv1connect.AdminServiceHandler over a store.
@@ -72,6 +88,8 @@ type Service struct {
 	logger    *slog.Logger
 	clock     func() time.Time
 	version   VersionInfo
+	blobs     *storage.Store
+	execs     store.ExecutionStore
 }
 
 var _ adminv1connect.AdminServiceHandler = (*Service)(nil)
@@ -88,6 +106,11 @@ func New(s store.Store, opts Options) *Service {
 		logger:    opts.Logger,
 		clock:     opts.Clock,
 		version:   opts.Version,
+		blobs:     opts.Blobs,
+		execs:     opts.Executions,
+	}
+	if svc.execs == nil {
+		svc.execs, _ = s.(store.ExecutionStore)
 	}
 	for _, d := range domains {
 		name := d.Name

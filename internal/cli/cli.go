@@ -183,6 +183,12 @@ func (a *app) rootCommand() *cobra.Command {
 		a.getCommand(),
 		a.updateCommand(),
 		a.deleteCommand(),
+		a.createCommand(),
+		a.terminateCommand(),
+		a.rerunCommand(false),
+		a.rerunCommand(true),
+		a.logsCommand(),
+		a.signalCommand(),
 		a.versionCommand(),
 	)
 	return root

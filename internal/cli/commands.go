@@ -4,7 +4,7 @@ import "github.com/spf13/cobra"
 
 // getCommand is `get`, the read commands.
 func (a *app) getCommand() *cobra.Command {
-	cmd := groupCommand("get", "List or get projects, domains, tasks, workflows, launch plans and attributes")
+	cmd := groupCommand("get", "List or get projects, domains, tasks, workflows, launch plans, attributes, executions and signals")
 	cmd.AddCommand(
 		a.getProjectsCommand(),
 		a.getDomainsCommand(),
@@ -12,6 +12,8 @@ func (a *app) getCommand() *cobra.Command {
 		getEntityCommand(a, workflowKind, nil),
 		a.getLaunchPlansCommand(),
 		a.getAttributesCommand(),
+		a.getExecutionCommand(),
+		a.getSignalsCommand(),
 	)
 	return cmd
 }

@@ -1,5 +1,6 @@
 // Package admintest starts a real admin server for tests: a fresh, migrated
-// SQLite or PostgreSQL store, the admin service over it, mounted on a real
+// SQLite or PostgreSQL store, a blob store, the admin service over them
+// (with its signal service and logs route), mounted on a real
 // internal/server listening on 127.0.0.1 with a free port, and a Connect
 // client for it. Everything is torn down when the test ends.
 //
@@ -29,6 +30,7 @@ import (
 	"github.com/flyte-go/flyte/internal/admin"
 	"github.com/flyte-go/flyte/internal/config"
 	"github.com/flyte-go/flyte/internal/server"
+	"github.com/flyte-go/flyte/internal/storage"
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/pgstore"
 	"github.com/flyte-go/flyte/internal/store/sqlitestore"
@@ -55,6 +57,11 @@ type Env struct {
 	Client adminv1connect.AdminServiceClient
 	// Store is the store the service writes, for checks behind the API.
 	Store store.Store
+	// Blobs is the blob store of the service (a fresh mem:// store unless
+	// WithAdminOptions gave one).
+	Blobs *storage.Store
+	// Signals calls the signal service.
+	Signals adminv1connect.SignalServiceClient
 	// Service is the admin service mounted on the server.
 	Service *admin.Service
 	// Server is the HTTP server.
@@ -113,12 +120,20 @@ func New(tb testing.TB, driver string, opts ...Option) *Env {
 	if set.admin.Logger == nil {
 		set.admin.Logger = set.logger
 	}
+	if set.admin.Blobs == nil {
+		blobs, err := storage.Open(tb.Context(), "mem://", storage.Options{})
+		require.NoError(tb, err)
+		tb.Cleanup(func() { require.NoError(tb, blobs.Close()) })
+		set.admin.Blobs = blobs
+	}
 	svc := admin.New(st, set.admin)
 
 	cfg := set.server
 	cfg.Host, cfg.Port = "127.0.0.1", 0
 	srv := server.New(cfg, set.logger)
 	srv.HandleService(svc.Handler(srv.HandlerOptions()...))
+	srv.HandleService(svc.SignalHandler(srv.HandlerOptions()...))
+	srv.Handle(svc.LogsHandler())
 	srv.AddReadyCheck("database", st.Ping)
 	require.NoError(tb, srv.Start(tb.Context()))
 	tb.Cleanup(srv.Stop)
@@ -129,6 +144,8 @@ func New(tb testing.TB, driver string, opts ...Option) *Env {
 		URL:     srv.URL(),
 		Client:  adminv1connect.NewAdminServiceClient(httpClient, srv.URL(), connect.WithHTTPGet()),
 		Store:   st,
+		Blobs:   set.admin.Blobs,
+		Signals: adminv1connect.NewSignalServiceClient(httpClient, srv.URL(), connect.WithHTTPGet()),
 		Service: svc,
 		Server:  srv,
 		Driver:  driver,
