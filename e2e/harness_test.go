@@ -211,3 +211,20 @@ func runFlyteEnv(t *testing.T, env []string, flyte string, args ...string) (stri
 	}
 	return string(out), 0
 }
+
+// waitPhase polls `get execution NAME` until it shows phase, with a deadline,
+// and returns the last output.
+func waitPhase(t *testing.T, host, project, name, phase string) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out := ok(t, "get", "execution", name, "-h", host, "-p", project, "-d", "development", "-o", "yaml")
+		if strings.Contains(out, "PHASE_"+phase) || strings.Contains(out, " "+phase) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s did not reach %s within 60s:\n%s", name, phase, out)
+		}
+		time.Sleep(100 * time.Millisecond) // polling an external process's state
+	}
+}

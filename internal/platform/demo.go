@@ -28,8 +28,8 @@ const (
 )
 
 // seedDemo registers the demo project and the bundled examples on the
-// running platform at baseURL, through the same flyte-cli commands a user
-// would type (they are printed). The examples are written to dir so the user
+// running platform at baseURL and runs the pipeline example to completion,
+// through the same flyte-cli commands a user would type (they are printed). The examples are written to dir so the user
 // can read and edit them; their version is a hash of their content, so
 // restarting registers nothing new.
 func seedDemo(ctx context.Context, baseURL, dir string, out io.Writer) error {
@@ -57,7 +57,13 @@ func seedDemo(ctx context.Context, baseURL, dir string, out io.Writer) error {
 	if code := cli.Main(args, out, out); code != 0 {
 		return fmt.Errorf("registering the examples failed (exit code %d)", code)
 	}
-	fmt.Fprintf(out, "Demo: flyte-cli get workflows -h %s -p %s -d %s\n", host, demoProject, demoDomain)
+	run := []string{"create", "execution", "-h", host, "-p", demoProject, "-d", demoDomain, "--launchplan", "pipeline", "--wait"}
+	fmt.Fprintf(out, "\nDemo: flyte-cli %s\n", strings.Join(run, " "))
+	if code := cli.Main(run, out, out); code != 0 {
+		return fmt.Errorf("the demo workflow did not succeed (exit code %d)", code)
+	}
+	fmt.Fprintf(out, "\nDemo done. Look around:\n  flyte-cli get executions -h %s -p %s -d %s\n  flyte-cli get workflows -h %s -p %s -d %s\n",
+		host, demoProject, demoDomain, host, demoProject, demoDomain)
 	return nil
 }
 

@@ -37,6 +37,8 @@ The database schema is migrated on start.`,
 			}
 			return run(cmd.Context(), cfg, runOptions{
 				mode:    "flyte start",
+				admin:   true,
+				engine:  true,
 				migrate: true,
 				demo:    demo,
 				out:     cmd.OutOrStdout(),
@@ -68,6 +70,7 @@ The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
 			migrate, _ := cmd.Flags().GetBool("migrate")
 			return run(cmd.Context(), cfg, runOptions{
 				mode:    "flyte serve admin",
+				admin:   true,
 				migrate: migrate,
 				out:     cmd.OutOrStdout(),
 				logOut:  cmd.ErrOrStderr(),
@@ -76,13 +79,36 @@ The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
 	}
 	addConfigFlags(admin)
 	admin.Flags().Bool("migrate", false, "apply pending database migrations before serving")
-	cmd.AddCommand(admin)
+	propeller := &cobra.Command{
+		Use:   "propeller",
+		Short: "Run the engine alone; replicas against one PostgreSQL share executions through leases",
+		Long: `Run the engine (propeller) alone. Several replicas against one PostgreSQL
+database share the executions through leases; when one dies, its executions
+continue on another after the lease expires. The schema must be current.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), cfg, runOptions{
+				mode:   "flyte serve propeller",
+				engine: true,
+				out:    cmd.OutOrStdout(),
+				logOut: cmd.ErrOrStderr(),
+			})
+		},
+	}
+	addConfigFlags(propeller)
+	cmd.AddCommand(admin, propeller)
 	return cmd
 }
 
 // runOptions say how run assembles and announces the platform.
 type runOptions struct {
 	mode    string    // the command, shown in the banner
+	admin   bool      // serve the admin API
+	engine  bool      // run the engine (propeller) with the local plugins
 	migrate bool      // apply pending migrations instead of refusing to start
 	demo    bool      // seed the demo project and examples after start
 	out     io.Writer // banner
@@ -90,7 +116,8 @@ type runOptions struct {
 }
 
 // run assembles the configured components, serves until ctx is cancelled
-// (SIGINT/SIGTERM) and then shuts down gracefully.
+// (SIGINT/SIGTERM) and then shuts down gracefully: the HTTP server first,
+// then the engine, which gives up its leases so another replica continues.
 func run(ctx context.Context, cfg config.Config, opts runOptions) error {
 	logger, err := logging.New(cfg.Logging, opts.logOut)
 	if err != nil {
@@ -116,21 +143,35 @@ func run(ctx context.Context, cfg config.Config, opts runOptions) error {
 	srv := server.New(cfg.Server, logger)
 	srv.AddReadyCheck("database", st.Ping)
 	srv.AddReadyCheck("blob_store", blobs.Ping)
+	// The admin service is also the engine's launcher of child executions,
+	// so a propeller-only replica builds one without serving it.
 	svc := admin.New(st, admin.Options{
 		Domains: cfg.Domains,
 		Logger:  logger,
 		Version: admin.VersionInfo{Version: Version, Build: buildRevision()},
+		Blobs:   blobs,
 	})
-	srv.HandleService(svc.Handler(srv.HandlerOptions()...))
+	if opts.admin {
+		srv.HandleService(svc.Handler(srv.HandlerOptions()...))
+		srv.HandleService(svc.SignalHandler(srv.HandlerOptions()...))
+		srv.Handle(svc.LogsHandler())
+	}
+	if opts.engine {
+		stopEngine, err := startEngine(ctx, cfg, st, blobs, svc, logger)
+		if err != nil {
+			return err
+		}
+		defer stopEngine()
+	}
 
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}
 	defer srv.Stop()
-	printBanner(opts.out, opts.mode, cfg, srv, blobs)
+	printBanner(opts, cfg, srv, blobs)
 	if opts.demo {
 		if err := seedDemo(ctx, srv.URL(), filepath.Join(cfg.DataDir, "examples"), opts.out); err != nil {
-			logger.Error("demo setup failed", slog.String("error", err.Error()))
+			logger.Error("demo failed", slog.String("error", err.Error()))
 		}
 	}
 	err = srv.Run(ctx)
@@ -167,11 +208,16 @@ func ensureSchema(ctx context.Context, st store.Store, migrate bool) error {
 }
 
 // printBanner says what runs where, so a user can copy the endpoint.
-func printBanner(w io.Writer, mode string, cfg config.Config, srv *server.Server, blobs *storage.Store) {
-	base := srv.URL()
-	fmt.Fprintf(w, "Flyte is running (%s)\n", mode)
+func printBanner(opts runOptions, cfg config.Config, srv *server.Server, blobs *storage.Store) {
+	w, base := opts.out, srv.URL()
+	fmt.Fprintf(w, "Flyte is running (%s)\n", opts.mode)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  Admin API (gRPC, gRPC-Web, HTTP/JSON)\t%s\n", base)
+	if opts.admin {
+		fmt.Fprintf(tw, "  Admin API (gRPC, gRPC-Web, HTTP/JSON)\t%s\n", base)
+	}
+	if opts.engine {
+		fmt.Fprintf(tw, "  Engine (propeller)\tlocal processes, echo, sleep\n")
+	}
 	fmt.Fprintf(tw, "  Health, readiness, metrics\t%s/healthz  %s/readyz  %s/metrics\n", base, base, base)
 	fmt.Fprintf(tw, "  Database\t%s %s\n", cfg.Database.Driver, cfg.Redacted().Database.DSN)
 	fmt.Fprintf(tw, "  Blob store\t%s\n", blobs.Base())
@@ -181,7 +227,9 @@ func printBanner(w io.Writer, mode string, cfg config.Config, srv *server.Server
 	}
 	fmt.Fprintf(tw, "  Domains\t%s\n", strings.Join(ids, ", "))
 	tw.Flush()
-	host := strings.TrimPrefix(base, "http://")
-	fmt.Fprintf(w, "Try:  flyte-cli register-project -h %s -p myflyteproject --name \"My Flyte Project\"\n", host)
+	if opts.admin {
+		host := strings.TrimPrefix(base, "http://")
+		fmt.Fprintf(w, "Try:  flyte-cli register-project -h %s -p myflyteproject --name \"My Flyte Project\"\n", host)
+	}
 	fmt.Fprintln(w, "Stop with Ctrl-C.")
 }
