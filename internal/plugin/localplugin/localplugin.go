@@ -12,10 +12,14 @@
 //
 // Each attempt's process is spawned directly (no shim) in its own process
 // group, with stdout and stderr going to a log file that is uploaded to the
-// attempt's logs.txt when it ends. At most Options.MaxParallel processes run
-// at once; the rest are queued. Handles carry a per-process boot id, so an
-// attempt whose process died with an earlier run of the engine is reported
-// as a retryable system failure.
+// attempt's logs.txt when it ends. Short tasks are dominated by file-system
+// writes, so an attempt only makes what it needs: the log file on the first
+// byte printed, a private work directory only for a task with inputs or
+// outputs or whose command names it (others run in the shared ScratchDir).
+// At most Options.MaxParallel processes run at once; the rest are queued.
+// Handles carry a per-process boot id, so an attempt whose process died
+// with an earlier run of the engine is reported as a retryable system
+// failure.
 package localplugin
 
 import (
@@ -46,6 +50,13 @@ const (
 	TaskTypeContainer = "container"
 )
 
+// ScratchDir is the directory under Options.WorkDir that is the working
+// directory of every attempt that needs no private one: a task with no
+// inputs and no outputs whose command does not name its work, input or
+// output directory. Such attempts share it and run without touching the
+// disk; what they leave there is not removed.
+const ScratchDir = "scratch"
+
 // TaskTypes lists the task types to register the plugin for.
 var TaskTypes = []string{TaskTypeRaw, TaskTypeContainer}
 
@@ -54,8 +65,9 @@ type Options struct {
 	// MaxParallel is how many processes run at once; more attempts wait
 	// in a queue. Default: runtime.NumCPU()*4.
 	MaxParallel int
-	// WorkDir holds one directory per running attempt (inputs, outputs,
-	// live log). Default: $TMPDIR/flyte-local.
+	// WorkDir holds, per running attempt, a directory for its inputs and
+	// outputs and a live log file beside it (each made only when needed),
+	// plus the shared ScratchDir. Default: $TMPDIR/flyte-local.
 	WorkDir string
 	// KillGrace is how long Abort waits after SIGTERM before SIGKILL.
 	// Default: 10s.
@@ -63,8 +75,8 @@ type Options struct {
 	// Retention is how long a finished attempt's status stays in memory
 	// for Status calls. Default: 1h.
 	Retention time.Duration
-	// KeepWorkDirs keeps attempt directories after they end (debugging).
-	// Default: false.
+	// KeepWorkDirs keeps attempt directories and log files after they
+	// end (debugging). Default: false.
 	KeepWorkDirs bool
 	// Logger receives the plugin's own messages (never task environment
 	// values). Default: slog.Default().
@@ -109,10 +121,12 @@ func (o Options) Validate() error {
 // Plugin runs raw and container task attempts as local processes. Create it
 // with New and Close it when done: Close kills every process still running.
 type Plugin struct {
-	opts Options
-	boot string
-	log  *slog.Logger
-	wg   sync.WaitGroup
+	opts    Options
+	scratch string   // the shared working directory, see ScratchDir
+	devNull *os.File // every process's stdin, opened once
+	boot    string
+	log     *slog.Logger
+	wg      sync.WaitGroup
 
 	mu        sync.Mutex
 	closed    bool
@@ -133,15 +147,22 @@ func New(opts Options) (*Plugin, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("local plugin options: %w", err)
 	}
-	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
+	scratch := filepath.Join(opts.WorkDir, ScratchDir)
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return nil, fmt.Errorf("local plugin work dir: %w", err)
 	}
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("local plugin boot id: %w", err)
 	}
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, fmt.Errorf("local plugin stdin: %w", err)
+	}
 	return &Plugin{
 		opts:      opts,
+		scratch:   scratch,
+		devNull:   devNull,
 		boot:      hex.EncodeToString(b[:]),
 		log:       opts.Logger,
 		byID:      map[uint64]*attempt{},
@@ -155,8 +176,8 @@ type attempt struct {
 	id      uint64
 	key     string
 	tc      *plugin.TaskContext
-	workDir string
-	logPath string
+	workDir string   // made only when needed, see execute
+	log     *logSink // beside workDir, so a quiet task needs no directory
 
 	status    plugin.Status
 	wasQueued bool
@@ -202,7 +223,7 @@ func (p *Plugin) Start(ctx context.Context, tc *plugin.TaskContext) (plugin.Hand
 	p.nextID++
 	a := &attempt{id: p.nextID, key: key, tc: tc}
 	a.workDir = filepath.Join(p.opts.WorkDir, p.boot+"-"+strconv.FormatUint(a.id, 10))
-	a.logPath = filepath.Join(a.workDir, "logs.txt")
+	a.log = &logSink{path: a.workDir + ".log"}
 	p.byID[a.id] = a
 	p.byAttempt[key] = a
 	if p.running < p.opts.MaxParallel {
@@ -275,22 +296,30 @@ func (p *Plugin) Abort(_ context.Context, _ *plugin.TaskContext, h plugin.Handle
 		return nil
 	}
 	if a.pgid > 0 {
-		_ = syscall.Kill(-a.pgid, syscall.SIGTERM)
-		a.killTimer = time.AfterFunc(p.opts.KillGrace, func() {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			if a.pgid > 0 {
-				_ = syscall.Kill(-a.pgid, syscall.SIGKILL)
-			}
-		})
+		p.terminate(a)
 	}
+	// Otherwise the process is being spawned: start terminates it.
 	return nil
+}
+
+// terminate sends SIGTERM to the attempt's process group and SIGKILL after
+// KillGrace. The caller holds p.mu and a.pgid is set.
+func (p *Plugin) terminate(a *attempt) {
+	_ = syscall.Kill(-a.pgid, syscall.SIGTERM)
+	a.killTimer = time.AfterFunc(p.opts.KillGrace, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if a.pgid > 0 {
+			_ = syscall.Kill(-a.pgid, syscall.SIGKILL)
+		}
+	})
 }
 
 // Close kills every running process, drops queued attempts and waits for
 // the plugin's goroutines to end.
 func (p *Plugin) Close() error {
 	p.mu.Lock()
+	wasClosed := p.closed
 	p.closed = true
 	now := time.Now()
 	for _, a := range p.queue {
@@ -308,6 +337,11 @@ func (p *Plugin) Close() error {
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
+	if !wasClosed {
+		if err := p.devNull.Close(); err != nil {
+			return fmt.Errorf("close local plugin: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -336,11 +370,6 @@ func (p *Plugin) release(ctx context.Context) {
 
 // finish records the final status and tells the engine.
 func (p *Plugin) finish(a *attempt, st plugin.Status) {
-	if !p.opts.KeepWorkDirs {
-		if err := os.RemoveAll(a.workDir); err != nil {
-			p.log.Warn("remove attempt work dir", slog.String("attempt", a.key), slog.Any("error", err))
-		}
-	}
 	p.mu.Lock()
 	if a.aborted && st.Phase != plugin.PhaseSucceeded {
 		st = plugin.Status{Phase: plugin.PhaseAborted, Reason: "aborted", Logs: st.Logs}
@@ -360,5 +389,5 @@ func (p *Plugin) finish(a *attempt, st plugin.Status) {
 }
 
 func (a *attempt) liveLogs() []*corev1.TaskLog {
-	return []*corev1.TaskLog{{Name: "Process logs (live)", Uri: "file://" + a.logPath}}
+	return []*corev1.TaskLog{{Name: "Process logs (live)", Uri: "file://" + a.log.path}}
 }

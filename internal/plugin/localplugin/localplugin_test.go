@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,12 +98,135 @@ func TestRawRoundTripEveryType(t *testing.T) {
 	require.Len(t, lf, 1)
 	require.Equal(t, "id\n1\n", read(lf[0].GetScalar().GetBlob().GetUri()))
 
-	// Logs were uploaded, and the attempt's directory is gone.
+	// Logs were uploaded, and the attempt's directory and log file are gone.
 	require.Len(t, status.Logs, 1)
 	require.Equal(t, "done\n", read(status.Logs[0].GetUri()))
-	entries, err := os.ReadDir(f.p.opts.WorkDir)
+	require.Equal(t, []string{ScratchDir}, workDirEntries(t, f.p))
+}
+
+// workDirEntries lists the names in the plugin's work directory.
+func workDirEntries(t *testing.T, p *Plugin) []string {
+	t.Helper()
+	entries, err := os.ReadDir(p.opts.WorkDir)
 	require.NoError(t, err)
-	require.Empty(t, entries)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestWorkDirOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
+	f := setup(t, Options{KeepWorkDirs: true})
+	scratch := filepath.Join(f.p.opts.WorkDir, ScratchDir)
+	tests := []struct {
+		name    string
+		command string
+		files   []string // what the attempt leaves in WorkDir: DIR, LOG or a name
+	}{
+		{"quiet task uses the scratch dir", "test \"$PWD\" = " + scratch, []string{ScratchDir}},
+		{"printing creates the log only", "echo out; echo err >&2; test \"$PWD\" = " + scratch, []string{"LOG", ScratchDir}},
+		{"naming the work dir makes it", "test \"$PWD\" = {{.workDir}}", []string{"DIR", ScratchDir}},
+		{"naming the output dir makes it", "test -d {{.outputs}} && test ! -e \"$FLYTE_INPUT_DIR\"", []string{"DIR", ScratchDir}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := workDirEntries(t, f.p)
+			ac := f.task(t, TaskTypeRaw, nil, nil, "sh", "-c", tt.command)
+			h, err := f.p.Start(context.Background(), ac.TaskContext)
+			require.NoError(t, err)
+			st := f.wait(t, f.p, ac, h)
+			require.Equal(t, plugin.PhaseSucceeded, st.Phase, "%s", st.Reason)
+			_, id, err := parseHandle(h)
+			require.NoError(t, err)
+			name := f.p.boot + "-" + strconv.FormatUint(id, 10)
+			var added []string
+			for _, n := range workDirEntries(t, f.p) {
+				switch {
+				case slices.Contains(before, n) && n != ScratchDir:
+				case n == name:
+					added = append(added, "DIR")
+				case n == name+".log":
+					added = append(added, "LOG")
+				default:
+					added = append(added, n)
+				}
+			}
+			require.Empty(t, cmp.Diff(tt.files, added))
+			if slices.Contains(tt.files, "LOG") {
+				require.Len(t, st.Logs, 1)
+				key, err := f.blobs.Key(st.Logs[0].GetUri())
+				require.NoError(t, err)
+				b, err := f.blobs.ReadAll(context.Background(), key)
+				require.NoError(t, err)
+				require.ElementsMatch(t, []string{"out", "err"}, strings.Fields(string(b)))
+			} else {
+				require.Empty(t, st.Logs)
+			}
+		})
+	}
+}
+
+func TestScratchDirRemadeWhenRemoved(t *testing.T) {
+	t.Parallel()
+	f := setup(t, Options{})
+	require.NoError(t, os.Remove(filepath.Join(f.p.opts.WorkDir, ScratchDir)))
+	st := f.run(t, f.task(t, TaskTypeRaw, nil, nil, "true"))
+	require.Equal(t, plugin.PhaseSucceeded, st.Phase, "%s", st.Reason)
+	require.Equal(t, []string{ScratchDir}, workDirEntries(t, f.p))
+}
+
+func TestLogSink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := &logSink{path: filepath.Join(dir, "a.log")}
+	created, err := s.close()
+	require.NoError(t, err)
+	require.False(t, created, "nothing written, no file")
+	_, err = os.Stat(s.path)
+	require.ErrorIs(t, err, os.ErrNotExist)
+
+	s = &logSink{path: filepath.Join(dir, "b.log")}
+	s.write([]byte("one\n"))
+	_, _ = (&tailWriter{sink: s}).ReadFrom(strings.NewReader("two\n"))
+	created, err = s.close()
+	require.NoError(t, err)
+	require.True(t, created)
+	s.write([]byte("after close\n"))
+	b, err := os.ReadFile(s.path)
+	require.NoError(t, err)
+	require.Equal(t, "one\ntwo\n", string(b))
+
+	// A log that cannot be created drops the output and reports why.
+	s = &logSink{path: filepath.Join(dir, "missing", "c.log")}
+	n, err := stdoutWriter{s}.Write([]byte("lost\n"))
+	require.NoError(t, err, "the task is not stopped by its log")
+	require.Equal(t, 5, n)
+	created, err = s.close()
+	require.False(t, created)
+	require.ErrorContains(t, err, "create log file")
+}
+
+func TestLiveLogAppearsWhenPrinted(t *testing.T) {
+	t.Parallel()
+	f := setup(t, Options{})
+	gate := filepath.Join(t.TempDir(), "go")
+	ac := f.task(t, TaskTypeRaw, nil, nil, "sh", "-c", `echo hello; while [ ! -e `+gate+` ]; do sleep 0.01; done`)
+	h, err := f.p.Start(context.Background(), ac.TaskContext)
+	require.NoError(t, err)
+	st, err := f.p.Status(context.Background(), ac.TaskContext, h)
+	require.NoError(t, err)
+	require.Len(t, st.Logs, 1)
+	live := strings.TrimPrefix(st.Logs[0].GetUri(), "file://")
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(live)
+		return err == nil && string(b) == "hello\n"
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, os.WriteFile(gate, nil, 0o644))
+	require.Equal(t, plugin.PhaseSucceeded, f.wait(t, f.p, ac, h).Phase)
+	_, err = os.Stat(live)
+	require.ErrorIs(t, err, os.ErrNotExist, "the live log is removed when the attempt ends")
 }
 
 func TestRawFailures(t *testing.T) {
@@ -296,8 +420,13 @@ func TestSDKContract(t *testing.T) {
 	require.Equal(t, plugin.PhaseFailed, st.Phase)
 	require.Equal(t, "MissingOutputs", st.Error.GetCode())
 
+	// {{.WorkDir}} is the attempt's private directory, made for the task.
+	ac := f.task(t, TaskTypeContainer, nil, nil, "sh", "-c", `test "$PWD" = {{.WorkDir}} && test -d {{.WorkDir}}`)
+	st = f.run(t, ac)
+	require.Equal(t, plugin.PhaseSucceeded, st.Phase, "%s", st.Reason)
+
 	// Without outputs, exiting 0 is success and no outputs.pb is needed.
-	ac := f.task(t, TaskTypeContainer, &corev1.TypedInterface{Inputs: iface.Inputs}, inputs, args("none")...)
+	ac = f.task(t, TaskTypeContainer, &corev1.TypedInterface{Inputs: iface.Inputs}, inputs, args("none")...)
 	require.Equal(t, plugin.PhaseSucceeded, f.run(t, ac).Phase)
 	ok, err := f.blobs.Exists(context.Background(), ac.OutputsKey())
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"text/template"
 	"time"
@@ -54,27 +56,38 @@ func (p *Plugin) run(ctx context.Context, a *attempt) {
 }
 
 // execute prepares and runs the process and returns the final status.
+//
+// File-system writes dominate the cost of short tasks, so an attempt only
+// touches the disk for what it needs: its private work directory exists
+// when the task has inputs or outputs or its command names the directory
+// (or the input/output directories inside it), and the log file only once
+// the task prints something. Any other attempt runs in the shared scratch
+// directory.
 func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin.Status {
 	tc := a.tc
 	c := tc.Task.GetContainer()
 	if len(c.GetCommand()) == 0 {
 		return plugin.UserFailure("NoCommand", "the task has no command to run", false)
 	}
+	private := false // whether the attempt has its own work directory
+	defer func() { p.cleanup(a, private) }()
 	inDir, outDir := filepath.Join(a.workDir, "inputs"), filepath.Join(a.workDir, "outputs")
-	if err := os.MkdirAll(a.workDir, 0o755); err != nil {
-		return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
-	}
 	raw := tc.Task.GetType() == TaskTypeRaw
 	hasInputs := len(tc.Task.GetInterface().GetInputs().GetVariables()) > 0
+	hasOutputs := len(tc.Task.GetInterface().GetOutputs().GetVariables()) > 0
 	env := []string{
 		EnvInputsURI + "=" + tc.Blobs.URL(tc.InputsKey),
 		EnvOutputPrefix + "=" + tc.Blobs.URL(tc.AttemptPrefix),
 		EnvRawOutputPrefix + "=" + tc.Blobs.URL(tc.RawOutputPrefix),
 	}
+	if hasInputs || hasOutputs {
+		private = true
+		if err := mkdir(a.workDir); err != nil {
+			return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
+		}
+	}
 	var data any
 	if raw {
-		// Files cost a few syscalls each, which dominate short tasks: a task
-		// without inputs gets no input files at all.
 		paths := map[string]string{}
 		if hasInputs {
 			var st plugin.Status
@@ -88,57 +101,70 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 		for name := range tc.Task.GetInterface().GetOutputs().GetVariables() {
 			outs[name] = filepath.Join(outDir, name)
 		}
-		data = map[string]any{"inputs": paths, "outputs": outs, "inputDir": inDir, "outputDir": outDir}
+		data = map[string]any{"inputs": paths, "outputs": outs, "inputDir": inDir, "outputDir": outDir, "workDir": a.workDir}
 	} else {
 		data = map[string]any{
 			"Input":           tc.Blobs.URL(tc.InputsKey),
 			"OutputPrefix":    tc.Blobs.URL(tc.AttemptPrefix),
 			"RawOutputPrefix": tc.Blobs.URL(tc.RawOutputPrefix),
+			"WorkDir":         a.workDir,
 		}
 	}
 	argv, err := render(append(append([]string(nil), c.GetCommand()...), c.GetArgs()...), data)
 	if err != nil {
 		return plugin.UserFailure("BadTemplate", err.Error(), false)
 	}
-	if raw {
-		// The directories exist whenever the task has such values or its
-		// command names them.
+	if !private && mentions(argv, a.workDir) {
+		private = true
+		if err := mkdir(a.workDir); err != nil {
+			return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
+		}
+	}
+	dir := p.scratch
+	if private {
+		dir = a.workDir
+	}
+	if raw && private {
+		// The input and output directories exist whenever the task has
+		// such values or its command names them (WriteInputs made the
+		// input directory if there are inputs).
 		for _, d := range []struct {
 			dir  string
 			need bool
-		}{{inDir, hasInputs}, {outDir, len(tc.Task.GetInterface().GetOutputs().GetVariables()) > 0}} {
-			if d.need || mentions(argv, d.dir) {
-				if err := os.MkdirAll(d.dir, 0o755); err != nil {
+		}{{inDir, !hasInputs && mentions(argv, inDir)}, {outDir, hasOutputs || mentions(argv, outDir)}} {
+			if d.need {
+				if err := mkdir(d.dir); err != nil {
 					return plugin.SystemFailure("WorkDir", fmt.Sprintf("create attempt directory: %v", err), true)
 				}
 			}
 		}
 	}
-	logFile, err := os.OpenFile(a.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return plugin.SystemFailure("LogFile", fmt.Sprintf("create log file: %v", err), true)
+	// The log file is created by the first byte the task prints.
+	tail := &tailWriter{sink: a.log}
+	cmdEnv := buildEnv(c.GetEnv(), tc.Env, env)
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = dir
+		cmd.Env = cmdEnv
+		cmd.Stdin = p.devNull
+		cmd.Stdout = stdoutWriter{a.log}
+		cmd.Stderr = tail
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		// A background child that keeps stderr open must not hold the attempt.
+		cmd.WaitDelay = 2 * time.Second
+		return cmd
 	}
-	defer logFile.Close()
-	tail := &tailWriter{f: logFile}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = a.workDir
-	cmd.Env = buildEnv(c.GetEnv(), tc.Env, env)
-	cmd.Stdout = logFile
-	cmd.Stderr = tail
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// A background child that keeps stderr open must not hold the attempt.
-	cmd.WaitDelay = 2 * time.Second
-
-	p.mu.Lock()
-	if a.aborted {
-		p.mu.Unlock()
+	cmd := newCmd()
+	aborted, err := p.start(a, cmd)
+	if err != nil && dir == p.scratch && errors.Is(err, fs.ErrNotExist) && !errors.Is(err, exec.ErrNotFound) && mkdir(dir) == nil {
+		// Something (a temp-directory cleaner) removed the long-lived
+		// scratch directory: it is back, try once more.
+		cmd = newCmd()
+		aborted, err = p.start(a, cmd)
+	}
+	if aborted {
 		return plugin.Status{Phase: plugin.PhaseAborted}
 	}
-	err = cmd.Start()
-	if err == nil {
-		a.pgid = cmd.Process.Pid
-	}
-	p.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 			return plugin.UserFailure("CommandNotFound", fmt.Sprintf("command %q not found or not executable: %v", argv[0], err), false)
@@ -152,7 +178,7 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 	// Kill what the task left behind in its group, then forget the group.
 	_ = syscall.Kill(-a.pgid, syscall.SIGKILL)
 	a.pgid = 0
-	aborted := a.aborted
+	aborted = a.aborted
 	p.mu.Unlock()
 	ended := time.Now()
 	release()
@@ -164,6 +190,32 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 	}
 	st.Logs, st.EndedAt = logs, ended
 	return st
+}
+
+// start starts cmd in its own process group unless the attempt was
+// aborted first. The plugin's lock is not held while the process spawns,
+// so other attempts spawn (and Status answers) meanwhile; an Abort or
+// Close that arrives during the spawn is applied as soon as it is done.
+func (p *Plugin) start(a *attempt, cmd *exec.Cmd) (aborted bool, err error) {
+	p.mu.Lock()
+	aborted = a.aborted
+	p.mu.Unlock()
+	if aborted {
+		return true, nil
+	}
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a.pgid = cmd.Process.Pid
+	switch {
+	case p.closed:
+		_ = syscall.Kill(-a.pgid, syscall.SIGKILL)
+	case a.aborted:
+		p.terminate(a)
+	}
+	return false, nil
 }
 
 // writeInputs reads the node's inputs and writes them as files.
@@ -275,17 +327,50 @@ func errorDocStatus(doc *corev1.ErrorDocument) plugin.Status {
 }
 
 // uploadLogs stores the log file as the attempt's logs.txt; a failure is
-// logged, not fatal. A task that printed nothing has no logs.txt.
+// logged, not fatal. A task that printed nothing has no log file and no
+// logs.txt.
 func (p *Plugin) uploadLogs(ctx context.Context, a *attempt) []*corev1.TaskLog {
-	if info, err := os.Stat(a.logPath); err == nil && info.Size() == 0 {
+	created, err := a.log.close()
+	if err != nil {
+		p.logger(a.tc).Warn("write attempt log file", slog.String("attempt", a.key), slog.Any("error", err))
+	}
+	if !created {
 		return nil
 	}
 	key := path.Join(a.tc.AttemptPrefix, "logs.txt")
-	if err := a.tc.Blobs.CopyFromFile(ctx, key, a.logPath); err != nil {
+	if err := a.tc.Blobs.CopyFromFile(ctx, key, a.log.path); err != nil {
 		p.logger(a.tc).Warn("upload attempt logs", slog.String("attempt", a.key), slog.Any("error", err))
 		return nil
 	}
 	return []*corev1.TaskLog{{Name: "Process logs", Uri: a.tc.Blobs.URL(key)}}
+}
+
+// cleanup removes the attempt's log file and work directory, if they were
+// made, unless KeepWorkDirs is set.
+func (p *Plugin) cleanup(a *attempt, madeDir bool) {
+	if p.opts.KeepWorkDirs {
+		return
+	}
+	if created, _ := a.log.close(); created {
+		if err := os.Remove(a.log.path); err != nil {
+			p.log.Warn("remove attempt log file", slog.String("attempt", a.key), slog.Any("error", err))
+		}
+	}
+	if madeDir {
+		if err := os.RemoveAll(a.workDir); err != nil {
+			p.log.Warn("remove attempt work dir", slog.String("attempt", a.key), slog.Any("error", err))
+		}
+	}
+}
+
+// mkdir creates dir, and its parents only if they are missing (the common
+// case costs one system call).
+func mkdir(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	return err
 }
 
 func (p *Plugin) logger(tc *plugin.TaskContext) *slog.Logger {
@@ -341,10 +426,96 @@ func buildEnv(container []*corev1.KeyValuePair, extra map[string]string, platfor
 	return append(env, platform...)
 }
 
-// tailWriter appends stderr to the log file and keeps its last bytes.
+// logSink is the attempt's log file, created when the first byte arrives,
+// so a task that prints nothing costs no file. Stdout and stderr are copied
+// into it by two goroutines.
+type logSink struct {
+	path string
+
+	mu     sync.Mutex
+	f      *os.File
+	err    error // the first failure; later output is dropped
+	closed bool
+}
+
+// write appends b to the log file, creating it first if needed. A failure
+// is remembered and the output dropped, so the task is not stopped by a
+// broken pipe because its log cannot be written.
+func (s *logSink) write(b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil || s.closed || len(b) == 0 {
+		return
+	}
+	if s.f == nil {
+		f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			s.err = fmt.Errorf("create log file: %w", err)
+			return
+		}
+		s.f = f
+	}
+	if _, err := s.f.Write(b); err != nil {
+		s.err = fmt.Errorf("write log file: %w", err)
+	}
+}
+
+// close closes the file once; it reports whether the file was created and
+// the first failure to create, write or close it.
+func (s *logSink) close() (created bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed && s.f != nil {
+		if err := s.f.Close(); err != nil && s.err == nil {
+			s.err = fmt.Errorf("close log file: %w", err)
+		}
+	}
+	s.closed = true
+	return s.f != nil, s.err
+}
+
+// copyBufs holds the buffers that copy a process's output from its pipe.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// readAll passes everything r yields to write, through a pooled buffer
+// (io.Copy would allocate one per pipe, per attempt).
+func readAll(r io.Reader, write func([]byte)) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	var n int64
+	for {
+		k, err := r.Read(*bp)
+		if k > 0 {
+			write((*bp)[:k])
+			n += int64(k)
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// stdoutWriter copies stdout into the log.
+type stdoutWriter struct{ sink *logSink }
+
+// Write implements io.Writer.
+func (w stdoutWriter) Write(b []byte) (int, error) {
+	w.sink.write(b)
+	return len(b), nil
+}
+
+// ReadFrom implements io.ReaderFrom.
+func (w stdoutWriter) ReadFrom(r io.Reader) (int64, error) {
+	return readAll(r, w.sink.write)
+}
+
+// tailWriter copies stderr into the log and keeps its last bytes.
 type tailWriter struct {
-	f   *os.File
-	buf []byte
+	sink *logSink
+	buf  []byte
 }
 
 // Write implements io.Writer.
@@ -353,7 +524,13 @@ func (w *tailWriter) Write(b []byte) (int, error) {
 	if len(w.buf) > 2*stderrTailBytes {
 		w.buf = append(w.buf[:0], w.buf[len(w.buf)-stderrTailBytes:]...)
 	}
-	return w.f.Write(b)
+	w.sink.write(b)
+	return len(b), nil
+}
+
+// ReadFrom implements io.ReaderFrom.
+func (w *tailWriter) ReadFrom(r io.Reader) (int64, error) {
+	return readAll(r, func(b []byte) { _, _ = w.Write(b) })
 }
 
 // lastLines returns up to n final lines of what was written.
