@@ -61,7 +61,7 @@ func TestMain(m *testing.M) {
 // platform is a running `flyte` process.
 type platform struct {
 	cmd    *exec.Cmd
-	host   string // host:port of the admin API
+	host   string // host:port of the admin API; empty when it serves none
 	output *syncBuffer
 	done   chan error
 }
@@ -100,7 +100,7 @@ func startPlatform(t *testing.T, env []string, args ...string) *platform {
 			if m := apiLine.FindStringSubmatch(line); m != nil {
 				host = m[1]
 			}
-			if strings.HasPrefix(line, bannerEnd) && host != "" {
+			if strings.HasPrefix(line, bannerEnd) { // host stays empty without an admin API
 				hostc <- host
 			}
 		}
