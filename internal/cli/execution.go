@@ -48,7 +48,7 @@ func (a *app) createExecutionCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.launchPlan, "launchplan", "", "launch plan to run")
-	fl.StringVar(&f.version, "version", "", "version of the launch plan or task (default: the active launch plan; the newest task)")
+	fl.StringVar(&f.version, "version", "", "version of the launch plan or task (default: the active launch plan, else the newest version; the newest task)")
 	fl.StringVar(&f.task, "task", "", "task to run alone (instead of --launchplan)")
 	fl.StringArrayVar(&f.inputs, "input", nil, "input as name=value (repeatable)")
 	fl.StringVar(&f.file, "file", "", "YAML file of inputs (name: value)")
@@ -134,13 +134,27 @@ func resolveTarget(ctx context.Context, c adminv1connect.AdminServiceClient, s s
 		}
 		lp = res.Msg
 	} else {
-		res, err := c.GetActiveLaunchPlan(ctx, connect.NewRequest(&adminv1.ActiveLaunchPlanRequest{
-			Id: &corev1.NamedEntityIdentifier{Project: s.Project, Domain: s.Domain, Name: f.launchPlan},
-		}))
-		if err != nil {
+		named := &corev1.NamedEntityIdentifier{Project: s.Project, Domain: s.Domain, Name: f.launchPlan}
+		res, err := c.GetActiveLaunchPlan(ctx, connect.NewRequest(&adminv1.ActiveLaunchPlanRequest{Id: named}))
+		switch {
+		case err == nil:
+			lp = res.Msg
+		case connect.CodeOf(err) == connect.CodeNotFound:
+			// No active version: run the newest one, as a user who just
+			// registered files without --activate expects.
+			list, lerr := c.ListLaunchPlans(ctx, connect.NewRequest(&adminv1.ResourceListRequest{
+				Id: named, Limit: 1, SortBy: &adminv1.Sort{Key: "created_at", Direction: adminv1.Sort_DIRECTION_DESCENDING},
+			}))
+			if lerr != nil {
+				return nil, nil, lerr
+			}
+			if len(list.Msg.GetLaunchPlans()) == 0 {
+				return nil, nil, fmt.Errorf("launch plan %s/%s/%s is not registered", s.Project, s.Domain, f.launchPlan)
+			}
+			lp = list.Msg.GetLaunchPlans()[0]
+		default:
 			return nil, nil, err
 		}
-		lp = res.Msg
 	}
 	for n, p := range lp.GetClosure().GetExpectedInputs().GetParameters() {
 		expected[n] = p.GetVar().GetType()

@@ -155,6 +155,22 @@ func TestCreateExecutionParsesInputs(t *testing.T) {
 	require.Contains(t, out, `"name"`)
 }
 
+// TestCreateExecutionWithoutActiveVersion: with no active version the newest
+// one runs, so files registered without --activate can be run at once.
+func TestCreateExecutionWithoutActiveVersion(t *testing.T) {
+	t.Parallel()
+	r := newRealAdmin(t)
+	lp := &corev1.Identifier{ResourceType: corev1.ResourceType_RESOURCE_TYPE_LAUNCH_PLAN, Project: rProject, Domain: rDomain, Name: "add", Version: "v1"}
+	_, err := r.env.Client.UpdateLaunchPlan(t.Context(), connect.NewRequest(&adminv1.LaunchPlanUpdateRequest{Id: lp, State: adminv1.LaunchPlanState_LAUNCH_PLAN_STATE_INACTIVE}))
+	require.NoError(t, err)
+	r.ok("create", "execution", "--launchplan", "add", "--input", "a=1", "--name", "inactive-1")
+	got, err := r.env.Client.GetExecution(t.Context(), connect.NewRequest(&adminv1.WorkflowExecutionGetRequest{
+		Id: &corev1.WorkflowExecutionIdentifier{Project: rProject, Domain: rDomain, Name: "inactive-1"},
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "v1", got.Msg.GetSpec().GetLaunchPlan().GetVersion())
+}
+
 func TestCreateExecutionBadInput(t *testing.T) {
 	t.Parallel()
 	r := newRealAdmin(t)
@@ -167,7 +183,7 @@ func TestCreateExecutionBadInput(t *testing.T) {
 		{[]string{"--launchplan", "add", "--input", "a=x"}, ExitUsage, `--input a (int): "x" is not an integer`},
 		{[]string{"--launchplan", "add", "--input", "a"}, ExitUsage, `--input "a": want name=value`},
 		{[]string{"--launchplan", "add"}, ExitFailure, `required input "a" (int) is missing`},
-		{[]string{"--launchplan", "nope"}, ExitFailure, "launch plan proj/development/nope has no active version"},
+		{[]string{"--launchplan", "nope"}, ExitFailure, "launch plan proj/development/nope is not registered"},
 		{[]string{"--input", "a=1"}, ExitUsage, "give exactly one of --launchplan and --task"},
 	}
 	for _, tc := range cases {
