@@ -33,6 +33,12 @@ type arrayState struct {
 	Handles map[int][]byte `json:"handles,omitempty"`
 	// FirstError is the error of the first element that failed for good.
 	FirstError string `json:"first_error,omitempty"`
+
+	// Not persisted, valid for one round: first attempts prefetched ahead
+	// of the walk (arrayprefetch.go), and outputs already read, so that
+	// finishArray need not read them again.
+	pre  map[int]*elemPrefetch
+	outs map[int]*corev1.LiteralMap
 }
 
 func (a *arrayState) runningCount() int {
@@ -119,6 +125,7 @@ func (r *round) evalArray(ctx context.Context, sc *scope, n *corev1.Node, an *co
 	limit := int(an.GetParallelism())
 	changed := false
 	failedSoFar := a.count(elemFailed)
+	defer r.dropPrefetched(ctx, tr, a)
 	for i := 0; i < a.N; i++ {
 		switch a.Phases[i] {
 		case elemRunning:
@@ -139,6 +146,16 @@ func (r *round) evalArray(ctx context.Context, sc *scope, n *corev1.Node, an *co
 			}
 			if a.N-failedSoFar < need {
 				continue
+			}
+			if a.Attempts[i] == 0 && a.pre[i] == nil {
+				budget := prefetchChunk
+				if limit > 0 {
+					budget = min(budget, limit-a.runningCount())
+				}
+				if r.maxPar > 0 {
+					budget = min(budget, r.maxPar-r.running)
+				}
+				r.prefetchElements(ctx, tr, a, i, budget, lists, shared)
 			}
 			if err := r.startElement(ctx, tr, a, i, lists, shared); err != nil {
 				return err
@@ -173,15 +190,15 @@ func (r *round) elemContext(tr *taskRun, a *arrayState, i int) *plugin.TaskConte
 
 func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i int, lists, shared *corev1.LiteralMap) error {
 	id := elemID(tr.ne.NodeID, i)
-	if a.Attempts[i] == 0 {
-		in := &corev1.LiteralMap{Literals: make(map[string]*corev1.Literal, len(lists.GetLiterals())+len(shared.GetLiterals()))}
-		for k, v := range shared.GetLiterals() {
-			in.Literals[k] = v
-		}
-		for k, v := range lists.GetLiterals() {
-			in.Literals[k] = v.GetCollection().GetLiterals()[i]
-		}
-		if err := r.e.blobs.WriteProto(ctx, r.st.nodeInputsKey(id), in); err != nil {
+	pf := a.pre[i]
+	if pf != nil && a.Attempts[i] != 0 {
+		pf = nil
+	}
+	if pf != nil && pf.writeErr != nil {
+		return pf.writeErr
+	}
+	if a.Attempts[i] == 0 && pf == nil {
+		if err := r.e.blobs.WriteProto(ctx, r.st.nodeInputsKey(id), elemInputs(lists, shared, i)); err != nil {
 			return fmt.Errorf("write inputs of element %s: %w", id, err)
 		}
 	}
@@ -189,12 +206,27 @@ func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i 
 		a.Attempts[i]++
 	}
 	a.Phases[i] = elemRunning
-	tc := r.elemContext(tr, a, i)
-	h, err := tr.plugin.Start(ctx, tc)
+	var (
+		tc  *plugin.TaskContext
+		h   plugin.Handle
+		err error
+	)
+	if pf != nil {
+		pf.started = true
+		tc, h = pf.tc, pf.h
+		if h == nil {
+			err = fmt.Errorf("prefetched start of %s failed", id)
+		}
+	} else {
+		tc = r.elemContext(tr, a, i)
+		h, err = tr.plugin.Start(ctx, tc)
+	}
 	if err != nil {
 		// Recorded as a running element with no handle: the next
 		// observation reports it as a system failure and retries.
 		h = nil
+	} else {
+		r.started = append(r.started, startedAttempt{p: tr.plugin, tc: tc, h: h})
 	}
 	a.Handles[i] = h
 	if h == nil {
@@ -209,9 +241,24 @@ func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i 
 func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, i int) (bool, error) {
 	tc := r.elemContext(tr, a, i)
 	var st plugin.Status
-	if len(a.Handles[i]) == 0 {
-		st = plugin.SystemFailure("StartFailed", "element "+tc.Attempt.String()+" did not start", true)
+	pf := a.pre[i]
+	if pf != nil && pf.started && a.Attempts[i] == 1 {
+		delete(a.pre, i)
 	} else {
+		pf = nil
+	}
+	var outs *corev1.LiteralMap
+	bad, read := "", false
+	switch {
+	case len(a.Handles[i]) == 0:
+		st = plugin.SystemFailure("StartFailed", "element "+tc.Attempt.String()+" did not start", true)
+	case pf != nil:
+		st = pf.st
+		if pf.stErr != nil {
+			st = plugin.SystemFailure("StatusFailed", fmt.Sprintf("status of %s: %v", tc.Attempt, pf.stErr), true)
+		}
+		outs, bad, read = pf.outs, pf.bad, st.Phase == plugin.PhaseSucceeded
+	default:
 		var err error
 		if st, err = tr.plugin.Status(ctx, tc, a.Handles[i]); err != nil {
 			st = plugin.SystemFailure("StatusFailed", fmt.Sprintf("status of %s: %v", tc.Attempt, err), true)
@@ -221,8 +268,14 @@ func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, 
 	case plugin.PhaseQueued, plugin.PhaseRunning:
 		return false, nil
 	case plugin.PhaseSucceeded:
-		_, bad := r.readOutputs(ctx, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
+		if !read {
+			outs, bad = r.readOutputs(ctx, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
+		}
 		if bad == "" {
+			if a.outs == nil {
+				a.outs = map[int]*corev1.LiteralMap{}
+			}
+			a.outs[i] = outs
 			delete(a.Handles, i)
 			r.running--
 			a.Phases[i] = elemSucceeded
@@ -268,7 +321,9 @@ func (r *round) finishArray(ctx context.Context, tr *taskRun, ne *store.NodeExec
 	none := &corev1.Literal{Value: &corev1.Literal_Scalar{Scalar: &corev1.Scalar{Value: &corev1.Scalar_NoneType{NoneType: &corev1.Void{}}}}}
 	for i := 0; i < a.N; i++ {
 		var m *corev1.LiteralMap
-		if a.Phases[i] == elemSucceeded && len(vars) > 0 {
+		if a.Phases[i] == elemSucceeded && len(vars) > 0 && a.outs[i] != nil {
+			m = a.outs[i]
+		} else if a.Phases[i] == elemSucceeded && len(vars) > 0 {
 			m = &corev1.LiteralMap{}
 			key := r.st.attemptPrefix(elemID(ne.NodeID, i), int32(a.Attempts[i])-1) + "/outputs.pb"
 			if err := r.e.blobs.ReadProto(ctx, key, m); err != nil {

@@ -461,6 +461,10 @@ func (e *Engine) scheduleLocked(id int64, h *heldExec, wakeAt time.Time) {
 // returns the cached view to keep, when to look again, and whether the
 // execution is finished (or lost) so its lease can be forgotten.
 func (e *Engine) evaluate(ctx context.Context, id int64, st *execState) (*execState, time.Time, bool) {
+	// Attempts started by discarded rounds: stopped at the end unless a
+	// committed round recorded them.
+	var orphans []startedAttempt
+	defer func() { e.reapOrphans(st, orphans) }()
 	for i := 0; ctx.Err() == nil; i++ {
 		if st != nil {
 			// Admin writes requests (abort) into the row: refresh it, and
@@ -479,6 +483,9 @@ func (e *Engine) evaluate(ctx context.Context, id int64, st *execState) (*execSt
 			var err error
 			st, err = e.load(ctx, id)
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil, time.Time{}, false // stopping
+				}
 				e.log.Error("load execution", slog.Int64("execution_row_id", id), slog.Any("error", err))
 				return nil, e.opts.Clock.Now().Add(time.Second), false
 			}
@@ -488,6 +495,10 @@ func (e *Engine) evaluate(ctx context.Context, id int64, st *execState) (*execSt
 			return nil, time.Time{}, true
 		}
 		res, err := e.round(ctx, st)
+		orphans = append(orphans, res.orphans...)
+		if err != nil {
+			st = nil // the view no longer matches the store
+		}
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			// Someone else changed the execution (or took the lease): drop

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,22 +13,24 @@ import (
 
 	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/internal/admin/admintest"
 	"github.com/flyte-go/flyte/internal/compiler"
 	"github.com/flyte-go/flyte/internal/plugin"
 	"github.com/flyte-go/flyte/internal/propeller"
 	"github.com/flyte-go/flyte/internal/storage"
 	"github.com/flyte-go/flyte/internal/store"
-	"github.com/flyte-go/flyte/internal/store/sqlitestore"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
-// env is one engine over a fresh SQLite database and an in-memory blob store.
+// env is one engine over a fresh database and an in-memory blob store. The
+// database is SQLite, or PostgreSQL (a fresh schema) when
+// FLYTE_TEST_POSTGRES_DSN is set.
 type env struct {
 	t      testing.TB
 	ctx    context.Context
-	st     *sqlitestore.Store
+	st     propeller.ExecStore
 	blobs  *storage.Store
 	script *scriptPlugin
 	eng    *propeller.Engine
@@ -39,10 +40,13 @@ type env struct {
 func setup(t testing.TB, mod ...func(*propeller.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, "file:"+filepath.Join(t.TempDir(), "flyte.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.MigrateUp(ctx))
+	driver := admintest.DriverSQLite
+	if os.Getenv(admintest.PostgresDSNEnv) != "" {
+		driver = admintest.DriverPostgres
+	}
+	raw, _ := admintest.OpenStore(t, driver, slog.New(slog.DiscardHandler))
+	st, ok := raw.(propeller.ExecStore)
+	require.True(t, ok, "the %s store implements store.ExecutionStore", driver)
 	blobs, err := storage.Open(ctx, "mem://", storage.Options{})
 	require.NoError(t, err)
 	e := &env{t: t, ctx: ctx, st: st, blobs: blobs, script: newScriptPlugin(), commit: make(chan struct{}, 1)}
@@ -311,6 +315,7 @@ func (p *scriptPlugin) Start(ctx context.Context, tc *plugin.TaskContext) (plugi
 	p.mu.Lock()
 	key := tc.Attempt.String()
 	p.starts[tc.Attempt.NodeID]++
+	delete(p.aborted, key)
 	p.running[key] = true
 	p.wakes[key] = tc.Wake
 	n := 0

@@ -25,6 +25,8 @@ type scope struct {
 type scopeResult struct {
 	done    bool
 	failure *corev1.ExecutionError
+	// failedNode is the id of the node that failed first.
+	failedNode string
 }
 
 func (sc *scope) failImmediately() bool {
@@ -45,6 +47,7 @@ func (sc *scope) nodeByID(id string) *corev1.Node {
 // what finishes in the pass unblocks its downstream in the same pass.
 func (r *round) evalScope(ctx context.Context, sc *scope) (scopeResult, error) {
 	var failure *corev1.ExecutionError
+	failedNode := ""
 	active, pending := false, false
 	for _, n := range sc.g.order {
 		uid := sc.prefix + n.GetId()
@@ -79,13 +82,13 @@ func (r *round) evalScope(ctx context.Context, sc *scope) (scopeResult, error) {
 		case nodeSucceeded(ne.Phase), ne.Phase == int32(corev1.NodeExecution_PHASE_SKIPPED):
 		default:
 			if failure == nil {
-				failure = r.nodeError(ne)
+				failure, failedNode = r.nodeError(ne), uid
 			}
 		}
 	}
 	switch {
 	case failure != nil && (sc.failImmediately() || !active):
-		return scopeResult{failure: failure}, nil
+		return scopeResult{failure: failure, failedNode: failedNode}, nil
 	case failure == nil && !active && !pending:
 		return scopeResult{done: true}, nil
 	}
@@ -190,6 +193,9 @@ func (r *round) startNode(ctx context.Context, sc *scope, n *corev1.Node, uid, p
 	if err != nil {
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, &corev1.ExecutionError{Code: "InputBinding", Message: fmt.Sprintf("node %s: %v", uid, err), Kind: corev1.ExecutionError_ERROR_KIND_USER}, "")
 		return ne, nil
+	}
+	if f := r.failure; f != nil && f.nodeID == uid {
+		r.addErrorInputs(n, inputs)
 	}
 	key := r.st.nodeInputsKey(uid)
 	if err := r.e.blobs.WriteProto(ctx, key, inputs); err != nil {

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/internal/plugin"
 	"github.com/flyte-go/flyte/internal/store"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -20,6 +24,8 @@ import (
 type roundResult struct {
 	changed bool
 	wakeAt  time.Time
+	// orphans are the attempts a failed round started.
+	orphans []startedAttempt
 }
 
 // round is one evaluation of an execution: it mutates the cached view in
@@ -40,6 +46,25 @@ type round struct {
 	// running counts task attempts in flight, for max parallelism.
 	running int
 	maxPar  int
+
+	// started lists the attempts started in this round: if the round's
+	// commit fails no row records them (see reapOrphans).
+	started []startedAttempt
+	// failure is handed to the failure node as its error inputs.
+	failure *failureInput
+}
+
+// failureInput is the error a workflow's failure node receives.
+type failureInput struct {
+	nodeID string // the failure node
+	err    *corev1.Error
+}
+
+// startedAttempt is a plugin attempt started during a round.
+type startedAttempt struct {
+	p  plugin.Plugin
+	tc *plugin.TaskContext
+	h  plugin.Handle
 }
 
 // nodeState is a node's engine-private state, kept as JSON in its row.
@@ -82,9 +107,56 @@ func (e *Engine) round(ctx context.Context, st *execState) (roundResult, error) 
 		st.closure.OutputResult = &adminv1.ExecutionClosure_AbortMetadata{AbortMetadata: &adminv1.AbortMetadata{Cause: x.AbortCause, Principal: x.AbortPrincipal}}
 		r.setExecPhase(corev1.WorkflowExecution_PHASE_ABORTED, nil)
 	} else if err := r.evalWorkflow(ctx); err != nil {
-		return roundResult{}, err
+		return roundResult{orphans: r.started}, err
 	}
-	return r.commit(ctx, prevPhase)
+	res, err := r.commit(ctx, prevPhase)
+	if err != nil {
+		res.orphans = r.started
+	}
+	return res, err
+}
+
+// reapOrphans stops attempts started by rounds that were thrown away (a
+// stale commit or an error) unless the committed state records the same
+// attempt (plugins let the engine start an attempt again and hand back the
+// one already running). st is nil when nothing is known to be committed.
+func (e *Engine) reapOrphans(st *execState, orphans []startedAttempt) {
+	if len(orphans) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, o := range orphans {
+		if st != nil && st.records(o.tc.Attempt) {
+			continue
+		}
+		if err := o.p.Abort(ctx, o.tc, o.h); err != nil {
+			e.log.Warn("abort attempt of a discarded round", slog.String("attempt", o.tc.Attempt.String()), slog.Any("error", err))
+		}
+	}
+}
+
+// records reports whether the view holds attempt a as a task attempt or as
+// the current try of an array element.
+func (st *execState) records(a plugin.AttemptID) bool {
+	if te := st.attempts[a.NodeID]; te != nil && te.RetryAttempt == a.RetryAttempt {
+		return true
+	}
+	i := strings.LastIndex(a.NodeID, "-")
+	if i < 0 {
+		return false
+	}
+	ne := st.nodes[a.NodeID[:i]]
+	if ne == nil || ne.EngineState == nil {
+		return false
+	}
+	arr := decodeState(ne).Array
+	k, err := strconv.Atoi(a.NodeID[i+1:])
+	if arr == nil || err != nil || k < 0 || k >= arr.N {
+		return false
+	}
+	_, running := arr.Handles[k]
+	return running && int32(arr.Attempts[k])-1 == a.RetryAttempt
 }
 
 // evalWorkflow evaluates the primary workflow and moves the execution on.
@@ -97,11 +169,11 @@ func (r *round) evalWorkflow(ctx context.Context) error {
 	}
 	switch {
 	case res.failure != nil:
-		return r.failWorkflow(ctx, sc, res.failure)
+		return r.failWorkflow(ctx, sc, res.failure, res.failedNode)
 	case res.done:
 		outs, err := r.bindInputs(ctx, sc, g.wf.GetTemplate().GetOutputs())
 		if err != nil {
-			return r.failWorkflow(ctx, sc, &corev1.ExecutionError{Code: "OutputBinding", Message: err.Error(), Kind: corev1.ExecutionError_ERROR_KIND_USER})
+			return r.failWorkflow(ctx, sc, &corev1.ExecutionError{Code: "OutputBinding", Message: err.Error(), Kind: corev1.ExecutionError_ERROR_KIND_USER}, "")
 		}
 		key := r.st.execPrefix() + "/outputs.pb"
 		if err := r.e.blobs.WriteProto(ctx, key, outs); err != nil {
@@ -115,13 +187,23 @@ func (r *round) evalWorkflow(ctx context.Context) error {
 }
 
 // failWorkflow aborts what still runs (under FAIL_IMMEDIATELY), runs the
-// failure node if there is one, and ends the execution FAILED.
-func (r *round) failWorkflow(ctx context.Context, sc *scope, cause *corev1.ExecutionError) error {
+// failure node if there is one, and ends the execution FAILED: with the
+// failing node's error, or the failure node's own when it fails too.
+func (r *round) failWorkflow(ctx context.Context, sc *scope, cause *corev1.ExecutionError, failedNode string) error {
 	r.setExecPhase(corev1.WorkflowExecution_PHASE_FAILING, cause)
-	if err := r.abortUnder(ctx, "", "failing: "+cause.GetMessage()); err != nil {
-		return err
+	fn := sc.g.wf.GetTemplate().GetFailureNode()
+	if fn.GetTarget() == nil {
+		fn = nil
 	}
-	if fn := sc.g.wf.GetTemplate().GetFailureNode(); fn != nil && fn.GetTarget() != nil {
+	// Once the failure node has started, everything else was aborted in
+	// an earlier round; aborting again would abort the failure node.
+	if fn == nil || r.st.nodes[fn.GetId()] == nil {
+		if err := r.abortUnder(ctx, "", "failing: "+cause.GetMessage()); err != nil {
+			return err
+		}
+	}
+	if fn != nil {
+		r.failure = &failureInput{nodeID: fn.GetId(), err: &corev1.Error{FailedNodeId: failedNode, Message: cause.GetMessage()}}
 		ne, err := r.evalNode(ctx, sc, fn, fn.GetId(), "")
 		if err != nil {
 			return err
@@ -129,10 +211,45 @@ func (r *round) failWorkflow(ctx context.Context, sc *scope, cause *corev1.Execu
 		if ne == nil || !nodeTerminal(ne.Phase) {
 			return nil
 		}
+		if !nodeSucceeded(ne.Phase) {
+			cause = r.nodeError(ne)
+		}
 	}
 	r.st.closure.OutputResult = &adminv1.ExecutionClosure_Error{Error: cause}
 	r.setExecPhase(corev1.WorkflowExecution_PHASE_FAILED, cause)
 	return nil
+}
+
+// addErrorInputs gives the failure node the workflow's error in each of its
+// inputs of the error type that no binding sets (the compiler lets them be
+// unbound).
+func (r *round) addErrorInputs(n *corev1.Node, inputs *corev1.LiteralMap) {
+	var vars map[string]*corev1.Variable
+	switch t := n.GetTarget().(type) {
+	case *corev1.Node_TaskNode:
+		vars = r.st.wf.tasks[idKey(t.TaskNode.GetReferenceId())].GetInterface().GetInputs().GetVariables()
+	case *corev1.Node_WorkflowNode:
+		if g := r.st.wf.subs[idKey(t.WorkflowNode.GetSubWorkflowRef())]; g != nil {
+			vars = g.wf.GetTemplate().GetInterface().GetInputs().GetVariables()
+		}
+	}
+	errLit := &corev1.Literal{Value: &corev1.Literal_Scalar{Scalar: &corev1.Scalar{Value: &corev1.Scalar_Error{Error: r.failure.err}}}}
+	for name, v := range vars {
+		if _, bound := inputs.GetLiterals()[name]; bound {
+			continue
+		}
+		t := v.GetType()
+		if t.GetSimple() == corev1.SimpleType_SIMPLE_TYPE_ERROR {
+			inputs.Literals[name] = errLit
+			continue
+		}
+		for _, variant := range t.GetUnionType().GetVariants() {
+			if variant.GetSimple() == corev1.SimpleType_SIMPLE_TYPE_ERROR {
+				inputs.Literals[name] = &corev1.Literal{Value: &corev1.Literal_Scalar{Scalar: &corev1.Scalar{Value: &corev1.Scalar_Union{Union: &corev1.Union{Value: errLit, Type: variant}}}}}
+				break
+			}
+		}
+	}
 }
 
 // setExecPhase moves the execution to p (once) and appends its event.

@@ -113,6 +113,7 @@ func (r *round) startAttempt(ctx context.Context, tr *taskRun, k int32) error {
 		return r.attemptFailed(ctx, tr, te, st)
 	}
 	te.PluginState = h
+	r.started = append(r.started, startedAttempt{p: tr.plugin, tc: tc, h: h})
 	r.running++
 	r.setTaskPhase(tr, te, corev1.TaskExecution_PHASE_QUEUED, nil, "", nil)
 	return nil

@@ -18,7 +18,10 @@ func TestTerminateAbortsRunningAttempt(t *testing.T) {
 	wf := e.register(workflow("term", "b", taskNode("a", task, "start-node"), taskNode("b", task, "a")), nil, task)
 	e.script.set("a", "block")
 	e.launch("ex1", wf, inputs("x", intLit(1)), nil)
-	e.wait("ex1", "attempt started", func(*store.Execution) bool { return e.script.startsOf("a") == 1 })
+	// Wait for the round that started the attempt to be committed: an abort
+	// requested before that makes the round stale, and its attempt is
+	// stopped without ever being recorded.
+	e.wait("ex1", "attempt recorded", func(x *store.Execution) bool { return e.nodePhases(x)["a"] == "RUNNING" })
 
 	_, err := e.st.ExecutionRequestAbort(e.ctx, store.ExecutionRequestAbortParams{
 		ID: store.ExecutionID{Project: "p", Domain: "d", Name: "ex1"}, Cause: "stop it", Principal: "alice", Now: time.Now(),
