@@ -274,8 +274,11 @@ func (s *Store) ExecutionLeaseRelease(ctx context.Context, p store.ExecutionLeas
 	if len(p.IDs) == 0 {
 		return nil
 	}
-	if _, err := s.writer.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_expires_at = NULL
-WHERE lease_owner = $1 AND id IN (SELECT value FROM json_each($2))`, p.Owner, idsJSON(p.IDs)); err != nil {
+	// A released execution that has not finished is due at once, so
+	// another replica continues it without waiting for a timer.
+	if _, err := s.writer.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_expires_at = NULL,
+  wake_at = CASE WHEN phase IN (4, 6, 7, 8) THEN wake_at ELSE $3 END
+WHERE lease_owner = $1 AND id IN (SELECT value FROM json_each($2))`, p.Owner, idsJSON(p.IDs), toDB(p.Now)); err != nil {
 		return fmt.Errorf("release leases: %w", err)
 	}
 	return nil

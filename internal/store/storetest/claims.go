@@ -76,6 +76,21 @@ func testExecutionClaim(t *testing.T, open OpenFunc) {
 		_, err = e.xs().ExecutionLeaseRenew(e.ctx, store.ExecutionLeaseParams{Owner: "a", IDs: ids, Now: e.now})
 		require.ErrorIs(t, err, store.ErrInvalidArgument, "renew needs a lease duration")
 	})
+	t.Run("ReleaseMakesDue", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t, open)
+		id := e.create(xid("p", "d", "held")).RowID
+		got, err := e.xs().ExecutionClaim(e.ctx, store.ExecutionClaimParams{Owner: "a", LeaseFor: time.Minute, Limit: 1, Now: e.now})
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		// Running and waiting only on its tasks: not due by time.
+		e.commit(got[0], "a", phaseRunning, nil)
+		e.tick()
+		require.NoError(t, e.xs().ExecutionLeaseRelease(e.ctx, store.ExecutionLeaseParams{Owner: "a", IDs: []int64{id}, Now: e.now}))
+		got, err = e.xs().ExecutionClaim(e.ctx, store.ExecutionClaimParams{Owner: "b", LeaseFor: time.Minute, Limit: 1, Now: e.now})
+		require.NoError(t, err)
+		requireDiff(t, []int64{id}, rowIDs(got), "a released unfinished execution is due at once for another owner")
+	})
 	t.Run("Exclusive", func(t *testing.T) {
 		t.Parallel()
 		e := setup(t, open)
