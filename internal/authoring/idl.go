@@ -2,7 +2,6 @@ package authoring
 
 import (
 	"encoding/json"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/internal/rawio/rawvalue"
 )
 
 // The IDL format is the create requests themselves, as protojson in JSON or
@@ -391,15 +391,7 @@ func (s scope) jsonValue(n *yaml.Node) (any, *nodeError) {
 		case "!!float":
 			var f float64
 			if n.Decode(&f) == nil {
-				switch {
-				case math.IsNaN(f):
-					return "NaN", nil
-				case math.IsInf(f, 1):
-					return "Infinity", nil
-				case math.IsInf(f, -1):
-					return "-Infinity", nil
-				}
-				return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+				return rawvalue.JSONFloat(f), nil
 			}
 		}
 		return n.Value, nil

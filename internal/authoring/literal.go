@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/url"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/internal/rawio/rawvalue"
 )
 
 // String values follow one rule everywhere a value is written (bindings,
@@ -211,7 +211,7 @@ func (s scope) simpleLiteral(n *yaml.Node, st corev1.SimpleType) (*corev1.Litera
 		if tag != "!!timestamp" && tag != "!!str" {
 			return nil, bad()
 		}
-		ts, ok := parseDatetime(n.Value)
+		ts, ok := rawvalue.ParseDatetime(n.Value)
 		if !ok {
 			return nil, errAt(n, "want an RFC 3339 datetime such as 2024-01-31T12:00:00Z, found %q", n.Value)
 		}
@@ -220,7 +220,7 @@ func (s scope) simpleLiteral(n *yaml.Node, st corev1.SimpleType) (*corev1.Litera
 		if tag != "!!str" {
 			return nil, bad()
 		}
-		d, err := parseSignedDuration(n.Value)
+		d, err := parseDuration(n.Value)
 		if err != nil {
 			return nil, errAt(n, "%v", err)
 		}
@@ -250,28 +250,6 @@ func (s scope) simpleLiteral(n *yaml.Node, st corev1.SimpleType) (*corev1.Litera
 		return nil, errAt(n, "values of type error are set by the engine and cannot be written")
 	}
 	return nil, bad()
-}
-
-// parseDatetime accepts RFC 3339 (with or without fractional seconds) and a
-// bare date (midnight UTC).
-func parseDatetime(v string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, true
-	}
-	if t, err := time.Parse("2006-01-02", v); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
-}
-
-// parseSignedDuration is parseDuration allowing a leading minus sign: as a
-// value (not a timeout) a negative duration is meaningful.
-func parseSignedDuration(v string) (time.Duration, error) {
-	if rest, ok := strings.CutPrefix(v, "-"); ok {
-		d, err := parseDuration(rest)
-		return -d, err
-	}
-	return parseDuration(v)
 }
 
 // uriValue reads the location of a file, directory or dataset: a URI with a

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flyte-go/flyte/internal/rawio/rawvalue"
 )
 
 // maxAliases bounds how many YAML alias dereferences one decode follows, so
@@ -255,16 +257,11 @@ func (s scope) duration(n *yaml.Node) (time.Duration, bool) {
 	return d, true
 }
 
-// parseDuration parses a Go duration (30s, 1h30m), also accepting a day
-// suffix (2d) because schedules and timeouts are often counted in days.
+// parseDuration reads a duration by the one rule for duration text,
+// rawvalue.ParseDuration: a Go duration (30s, 1h30m, -5m) or whole days (2d),
+// which schedules and timeouts are often counted in.
 func parseDuration(t string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(t, "d"); ok {
-		n, err := strconv.ParseInt(days, 10, 64)
-		if err == nil && n >= 0 && n < 100000 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(t)
+	d, err := rawvalue.ParseDuration(t)
 	if err != nil {
 		return 0, fmt.Errorf("want a duration such as 30s, 10m, 1h30m or 2d, found %q", t)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -182,12 +183,12 @@ func (a *app) parseInputs(f *createExecutionFlags, expected map[string]*corev1.L
 		if err := yaml.Unmarshal(data, &doc); err != nil {
 			return nil, usageErrorf("--file %s: not a YAML mapping of input names to values: %v", f.file, err)
 		}
-		for _, name := range sortedMapKeys(doc) {
+		for _, name := range slices.Sorted(maps.Keys(doc)) {
 			t, err := typeOf("--file "+f.file, name)
 			if err != nil {
 				return nil, err
 			}
-			l, err := literalFromValue(doc[name], t, 0)
+			l, err := literalFromValue(doc[name], t)
 			if err != nil {
 				return nil, usageErrorf("--file %s: input %q (%s): %v", f.file, name, formatType(t), err)
 			}

@@ -20,13 +20,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
 	"github.com/flyte-go/flyte/internal/compiler"
+	"github.com/flyte-go/flyte/internal/rawio/rawvalue"
 	"github.com/flyte-go/flyte/internal/storage"
 )
 
@@ -78,7 +81,7 @@ func (e *storeError) Unwrap() error { return e.err }
 // the local disk.
 func WriteInputs(ctx context.Context, blobs *storage.Store, inputs *corev1.LiteralMap, iface *corev1.VariableMap, dir string) (map[string]string, error) {
 	lits := inputs.GetLiterals()
-	for _, name := range sortedKeys(iface.GetVariables()) {
+	for _, name := range slices.Sorted(maps.Keys(iface.GetVariables())) {
 		if _, ok := lits[name]; !ok {
 			return nil, &InputError{Input: name, Problem: "is missing: the task declares it but no value was given"}
 		}
@@ -88,7 +91,7 @@ func WriteInputs(ctx context.Context, blobs *storage.Store, inputs *corev1.Liter
 	}
 	paths := make(map[string]string, len(lits))
 	all := make(map[string]any, len(lits))
-	for _, name := range sortedKeys(lits) {
+	for _, name := range slices.Sorted(maps.Keys(lits)) {
 		if err := checkName(name); err != nil {
 			return nil, &InputError{Input: name, Problem: err.Error()}
 		}
@@ -132,19 +135,19 @@ func writeInput(ctx context.Context, blobs *storage.Store, name string, l *corev
 		return p, nil
 	}
 	n := 0
-	hooks := blobHooks{toLocal: func(uri string, multipart bool) (string, error) {
+	hooks := rawvalue.Hooks{ToLocal: func(uri string, multipart bool) (string, error) {
 		dst := filepath.Join(dir, blobDir, name, strconv.Itoa(n), baseName(uri))
 		n++
 		return dst, download(ctx, blobs, uri, multipart, dst)
 	}}
-	v, err := toJSON(l, hooks, 0)
+	v, err := rawvalue.ToJSON(l, hooks)
 	if err != nil {
 		return nil, inputErr(err)
 	}
 	var data []byte
 	switch {
 	case s.GetPrimitive() != nil || s.GetBinary() != nil || s.GetNoneType() != nil:
-		data, err = encodeText(l, blobHooks{})
+		data, err = rawvalue.Encode(l, rawvalue.Hooks{})
 	default:
 		data, err = json.Marshal(v)
 	}
@@ -196,7 +199,7 @@ func resolveOffloaded(ctx context.Context, blobs *storage.Store, l *corev1.Liter
 // come from the store or the local disk.
 func ReadOutputs(ctx context.Context, blobs *storage.Store, dir string, iface *corev1.VariableMap, rawPrefix string) (*corev1.LiteralMap, error) {
 	out := &corev1.LiteralMap{Literals: map[string]*corev1.Literal{}}
-	for _, name := range sortedKeys(iface.GetVariables()) {
+	for _, name := range slices.Sorted(maps.Keys(iface.GetVariables())) {
 		if err := checkName(name); err != nil {
 			return nil, &OutputError{Output: name, Problem: err.Error()}
 		}
@@ -226,7 +229,7 @@ func readOutput(ctx context.Context, blobs *storage.Store, dir, name string, t *
 		return nil, err
 	}
 	n := 0
-	hooks := blobHooks{fromLocal: func(local string, multipart bool) (string, error) {
+	hooks := rawvalue.Hooks{FromLocal: func(local string, multipart bool) (string, error) {
 		if !filepath.IsAbs(local) {
 			local = filepath.Join(dir, local)
 		}
@@ -244,13 +247,13 @@ func readOutput(ctx context.Context, blobs *storage.Store, dir, name string, t *
 		if err != nil {
 			return nil, err
 		}
-		return fromJSON(uri, t, blobHooks{}, 0)
+		return rawvalue.FromJSON(uri, t, rawvalue.Hooks{})
 	case *corev1.LiteralType_StructuredDatasetType:
 		uri, err := upload(ctx, blobs, p, info.IsDir(), joinKey(rawPrefix, name))
 		if err != nil {
 			return nil, err
 		}
-		return fromJSON(uri, t, blobHooks{}, 0)
+		return rawvalue.FromJSON(uri, t, rawvalue.Hooks{})
 	}
 	if info.IsDir() {
 		return nil, fmt.Errorf("is a directory, want a file holding a %s", compiler.FormatType(t))
@@ -262,7 +265,7 @@ func readOutput(ctx context.Context, blobs *storage.Store, dir, name string, t *
 	if err != nil {
 		return nil, err
 	}
-	return decodeText(data, t, hooks)
+	return rawvalue.Decode(data, t, hooks)
 }
 
 func checkKind(info os.FileInfo, multipart bool) error {
@@ -282,15 +285,15 @@ func upload(ctx context.Context, blobs *storage.Store, local string, multipart b
 	info, err := os.Stat(local)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("%s does not exist", quote(local))
+			return "", fmt.Errorf("%s does not exist", rawvalue.Quote(local))
 		}
 		return "", err
 	}
 	if err := checkKind(info, multipart); err != nil && multipart {
-		return "", fmt.Errorf("%s: %w", quote(local), err)
+		return "", fmt.Errorf("%s: %w", rawvalue.Quote(local), err)
 	}
 	if err := storage.ValidateKey(key); err != nil {
-		return "", fmt.Errorf("%s cannot be stored: %w", quote(local), err)
+		return "", fmt.Errorf("%s cannot be stored: %w", rawvalue.Quote(local), err)
 	}
 	if info.IsDir() {
 		if _, err := blobs.UploadDir(ctx, key+"/", local); err != nil {
@@ -320,7 +323,7 @@ func download(ctx context.Context, blobs *storage.Store, uri string, multipart b
 		scheme, rest, ok := strings.Cut(uri, "://")
 		bucket, k, _ := strings.Cut(rest, "/")
 		if !ok || bucket == "" || k == "" {
-			return fmt.Errorf("%s is not a URI of a file or directory", quote(uri))
+			return fmt.Errorf("%s is not a URI of a file or directory", rawvalue.Quote(uri))
 		}
 		foreign, err := storage.Open(ctx, scheme+"://"+bucket, storage.Options{})
 		if err != nil {
@@ -359,7 +362,7 @@ func copyLocal(src string, multipart bool, dst string) error {
 	info, err := os.Stat(src)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("file %s does not exist", quote(src))
+			return fmt.Errorf("file %s does not exist", rawvalue.Quote(src))
 		}
 		return err
 	}
@@ -370,7 +373,7 @@ func copyLocal(src string, multipart bool, dst string) error {
 		return copyFile(src, dst)
 	}
 	if !multipart {
-		return fmt.Errorf("%s is a directory, want a file", quote(src))
+		return fmt.Errorf("%s is a directory, want a file", rawvalue.Quote(src))
 	}
 	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
