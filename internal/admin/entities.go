@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
 	"github.com/flyte-go/flyte/internal/store"
 )
 
@@ -138,4 +139,31 @@ func (s *Service) notFound(ctx context.Context, project string, err error) error
 		return perr
 	}
 	return err
+}
+
+// getVersion reads one registered version of kind and decodes it.
+func getVersion[T any](ctx context.Context, s *Service, kind store.Kind, id *corev1.Identifier, decode func(*store.Entity) (T, error)) (T, error) {
+	var zero T
+	eid, err := s.checkEntityID("id", kind, id)
+	if err != nil {
+		return zero, err
+	}
+	e, err := s.getEntity(ctx, kind, eid)
+	if err != nil {
+		return zero, err
+	}
+	return decode(e)
+}
+
+// decodeAll decodes the rows of a page, stopping at the first bad one.
+func decodeAll[T any](rows []*store.Entity, decode func(*store.Entity) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(rows))
+	for _, e := range rows {
+		v, err := decode(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

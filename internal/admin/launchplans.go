@@ -148,15 +148,7 @@ func launchPlanOf(e *store.Entity) (*adminv1.LaunchPlan, error) {
 // GetLaunchPlan gets a launch plan version.
 func (s *Service) GetLaunchPlan(ctx context.Context, req *connect.Request[adminv1.ObjectGetRequest]) (*connect.Response[adminv1.LaunchPlan], error) {
 	return handle(ctx, s, req, func(ctx context.Context, req *adminv1.ObjectGetRequest) (*adminv1.LaunchPlan, error) {
-		id, err := s.checkEntityID("id", store.KindLaunchPlan, req.GetId())
-		if err != nil {
-			return nil, err
-		}
-		e, err := s.getEntity(ctx, store.KindLaunchPlan, id)
-		if err != nil {
-			return nil, err
-		}
-		return launchPlanOf(e)
+		return getVersion(ctx, s, store.KindLaunchPlan, req.GetId(), launchPlanOf)
 	})
 }
 
@@ -211,15 +203,8 @@ func (s *Service) ListLaunchPlans(ctx context.Context, req *connect.Request[admi
 }
 
 func launchPlanList(page *store.Page[*store.Entity]) (*adminv1.LaunchPlanList, error) {
-	out := &adminv1.LaunchPlanList{Token: page.NextToken}
-	for _, e := range page.Items {
-		lp, err := launchPlanOf(e)
-		if err != nil {
-			return nil, err
-		}
-		out.LaunchPlans = append(out.LaunchPlans, lp)
-	}
-	return out, nil
+	lps, err := decodeAll(page.Items, launchPlanOf)
+	return &adminv1.LaunchPlanList{LaunchPlans: lps, Token: page.NextToken}, err
 }
 
 // ListLaunchPlanIds lists the launch plan names of a project and domain.

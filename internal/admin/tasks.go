@@ -94,15 +94,7 @@ func checkTemplateID(field string, kind store.Kind, got *corev1.Identifier, want
 // GetTask gets a task version.
 func (s *Service) GetTask(ctx context.Context, req *connect.Request[adminv1.ObjectGetRequest]) (*connect.Response[adminv1.Task], error) {
 	return handle(ctx, s, req, func(ctx context.Context, req *adminv1.ObjectGetRequest) (*adminv1.Task, error) {
-		id, err := s.checkEntityID("id", store.KindTask, req.GetId())
-		if err != nil {
-			return nil, err
-		}
-		e, err := s.getEntity(ctx, store.KindTask, id)
-		if err != nil {
-			return nil, err
-		}
-		return taskOf(e)
+		return getVersion(ctx, s, store.KindTask, req.GetId(), taskOf)
 	})
 }
 
@@ -127,15 +119,8 @@ func (s *Service) ListTasks(ctx context.Context, req *connect.Request[adminv1.Re
 		if err != nil {
 			return nil, err
 		}
-		out := &adminv1.TaskList{Token: page.NextToken}
-		for _, e := range page.Items {
-			t, err := taskOf(e)
-			if err != nil {
-				return nil, err
-			}
-			out.Tasks = append(out.Tasks, t)
-		}
-		return out, nil
+		tasks, err := decodeAll(page.Items, taskOf)
+		return &adminv1.TaskList{Tasks: tasks, Token: page.NextToken}, err
 	})
 }
 

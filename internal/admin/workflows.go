@@ -99,15 +99,7 @@ func storedWorkflowSpec(body []byte) (proto.Message, error) {
 // GetWorkflow gets a workflow version with its compiled closure.
 func (s *Service) GetWorkflow(ctx context.Context, req *connect.Request[adminv1.ObjectGetRequest]) (*connect.Response[adminv1.Workflow], error) {
 	return handle(ctx, s, req, func(ctx context.Context, req *adminv1.ObjectGetRequest) (*adminv1.Workflow, error) {
-		id, err := s.checkEntityID("id", store.KindWorkflow, req.GetId())
-		if err != nil {
-			return nil, err
-		}
-		e, err := s.getEntity(ctx, store.KindWorkflow, id)
-		if err != nil {
-			return nil, err
-		}
-		return workflowOf(e)
+		return getVersion(ctx, s, store.KindWorkflow, req.GetId(), workflowOf)
 	})
 }
 
@@ -132,15 +124,8 @@ func (s *Service) ListWorkflows(ctx context.Context, req *connect.Request[adminv
 		if err != nil {
 			return nil, err
 		}
-		out := &adminv1.WorkflowList{Token: page.NextToken}
-		for _, e := range page.Items {
-			wf, err := workflowOf(e)
-			if err != nil {
-				return nil, err
-			}
-			out.Workflows = append(out.Workflows, wf)
-		}
-		return out, nil
+		workflows, err := decodeAll(page.Items, workflowOf)
+		return &adminv1.WorkflowList{Workflows: workflows, Token: page.NextToken}, err
 	})
 }
 
