@@ -150,7 +150,9 @@ func (s *Service) GetNodeExecutionData(ctx context.Context, req *connect.Request
 			return nil, err
 		}
 		out := &adminv1.NodeExecutionGetDataResponse{}
-		if out.Inputs, out.FullInputs, err = s.readLiteralMap(ctx, n.InputURI); err != nil {
+		if d := x.GetClosure().GetInputData(); d != nil && n.InputURI == "" {
+			out.FullInputs = d
+		} else if out.Inputs, out.FullInputs, err = s.readLiteralMap(ctx, n.InputURI); err != nil {
 			return nil, err
 		}
 		if d := x.GetClosure().GetOutputData(); d != nil {
@@ -259,7 +261,13 @@ func (s *Service) GetTaskExecutionData(ctx context.Context, req *connect.Request
 			return nil, err
 		}
 		out := &adminv1.TaskExecutionGetDataResponse{}
-		if out.Inputs, out.FullInputs, err = s.readLiteralMap(ctx, n.InputURI); err != nil {
+		nc := &adminv1.NodeExecutionClosure{}
+		if err := proto.Unmarshal(n.Closure, nc); err != nil {
+			return nil, fmt.Errorf("decode closure of node %s: %w", n.NodeID, err)
+		}
+		if d := nc.GetInputData(); d != nil && n.InputURI == "" {
+			out.FullInputs = d
+		} else if out.Inputs, out.FullInputs, err = s.readLiteralMap(ctx, n.InputURI); err != nil {
 			return nil, err
 		}
 		c := x.GetClosure()

@@ -12,13 +12,19 @@
 //   - Status reports the attempt's phase now, without blocking. When an
 //     attempt changes phase the plugin calls the attempt's Wake so the
 //     engine evaluates again; the engine never polls on a fixed delay.
-//   - On success the plugin has written the attempt's outputs as a
-//     corev1.LiteralMap at OutputsKey. A task whose interface has no outputs
-//     may write nothing there: readers treat a missing outputs.pb of such a
-//     task as the empty map (one file less per attempt matters for short
-//     tasks). On failure it reports the error with its kind (USER or
-//     SYSTEM) and whether it may be retried; the engine owns retries,
-//     timeouts, caching and events.
+//   - The attempt's inputs are in TaskContext.Inputs, always set by the
+//     engine; no inputs.pb exists until a plugin that needs a file (an SDK
+//     container reads one) calls TaskContext.InputsFile, which writes it
+//     once and returns its key. Creating a file per attempt costs more
+//     than a short task itself, so plugins that can do without one do.
+//   - On success the plugin either returns the outputs in Status.Outputs
+//     (preferred for small values: no file is written) or has written them
+//     as a corev1.LiteralMap at OutputsKey. A task whose interface has no
+//     outputs may do neither: readers treat missing outputs of such a task
+//     as the empty map. The engine keeps small outputs inline in its rows
+//     and writes large ones to a blob itself. On failure the plugin
+//     reports the error with its kind (USER or SYSTEM) and whether it may
+//     be retried; the engine owns retries, timeouts, caching and events.
 //   - Abort stops a running attempt; aborting a finished one is a no-op.
 //   - A handle the plugin cannot observe (for example a local process that
 //     died with an earlier run of the engine) is reported as a retryable
@@ -31,6 +37,7 @@ import (
 	"log/slog"
 	"path"
 	"strconv"
+	"sync"
 	"time"
 
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
@@ -59,7 +66,7 @@ const (
 	PhaseQueued Phase = iota + 1
 	// PhaseRunning: running.
 	PhaseRunning
-	// PhaseSucceeded: finished; outputs are at OutputsKey.
+	// PhaseSucceeded: finished; outputs are in Status.Outputs or at OutputsKey.
 	PhaseSucceeded
 	// PhaseFailed: finished with Status.Error.
 	PhaseFailed
@@ -103,6 +110,9 @@ type Status struct {
 	Logs []*corev1.TaskLog
 	// StartedAt and EndedAt are when the attempt ran, when known.
 	StartedAt, EndedAt time.Time
+	// Outputs are a succeeded attempt's outputs inline; nil means they are
+	// at OutputsKey (or the task declares none).
+	Outputs *corev1.LiteralMap
 }
 
 // UserFailure is a failed status caused by the task's own code or data.
@@ -144,7 +154,9 @@ type TaskContext struct {
 	Task    *corev1.TaskTemplate
 	// Blobs is the blob store holding inputs and receiving outputs.
 	Blobs *storage.Store
-	// InputsKey is the key of the node's inputs.pb (a corev1.LiteralMap).
+	// Inputs are the attempt's inputs.
+	Inputs *corev1.LiteralMap
+	// InputsKey is where InputsFile writes the inputs.pb (a corev1.LiteralMap).
 	InputsKey string
 	// AttemptPrefix is the key prefix of this attempt's outputs, error and logs.
 	AttemptPrefix string
@@ -157,6 +169,35 @@ type TaskContext struct {
 	Wake func()
 	// Logger is scoped to the attempt.
 	Logger *slog.Logger
+
+	mu            sync.Mutex
+	inputsWritten bool
+}
+
+// InputsFile writes Inputs to InputsKey once (later calls write nothing)
+// and returns the key, for plugins whose tasks read an inputs.pb.
+func (tc *TaskContext) InputsFile(ctx context.Context) (string, error) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.inputsWritten {
+		return tc.InputsKey, nil
+	}
+	in := tc.Inputs
+	if in == nil {
+		in = &corev1.LiteralMap{}
+	}
+	if err := tc.Blobs.WriteProto(ctx, tc.InputsKey, in); err != nil {
+		return "", fmt.Errorf("write inputs of %s: %w", tc.Attempt, err)
+	}
+	tc.inputsWritten = true
+	return tc.InputsKey, nil
+}
+
+// InputsWritten reports whether InputsFile wrote the inputs.pb.
+func (tc *TaskContext) InputsWritten() bool {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.inputsWritten
 }
 
 // OutputsKey is where a successful attempt's outputs.pb is written.

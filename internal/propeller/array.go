@@ -39,6 +39,9 @@ type arrayState struct {
 	// finishArray need not read them again.
 	pre  map[int]*elemPrefetch
 	outs map[int]*corev1.LiteralMap
+	// inline marks outputs in outs that a plugin returned inline and no
+	// blob holds yet (flushInline writes them unless the node finishes).
+	inline map[int]bool
 }
 
 func (a *arrayState) runningCount() int {
@@ -129,7 +132,7 @@ func (r *round) evalArray(ctx context.Context, sc *scope, n *corev1.Node, an *co
 	for i := 0; i < a.N; i++ {
 		switch a.Phases[i] {
 		case elemRunning:
-			done, err := r.observeElement(ctx, tr, a, i)
+			done, err := r.observeElement(ctx, tr, a, i, lists, shared)
 			if err != nil {
 				return err
 			}
@@ -177,15 +180,32 @@ func (r *round) evalArray(ctx context.Context, sc *scope, n *corev1.Node, an *co
 		r.saveState(ne, ns)
 		return r.finishArray(ctx, tr, ne, a)
 	}
+	if err := r.flushInline(ctx, ne, a); err != nil {
+		return err
+	}
 	if changed {
 		r.saveState(ne, ns)
 	}
 	return nil
 }
 
-func (r *round) elemContext(tr *taskRun, a *arrayState, i int) *plugin.TaskContext {
-	id := elemID(tr.ne.NodeID, i)
-	return r.taskContext(tr, id, int32(a.Attempts[i])-1, r.st.nodeInputsKey(id))
+func (r *round) elemContext(tr *taskRun, a *arrayState, i int, inputs *corev1.LiteralMap) *plugin.TaskContext {
+	return r.taskContext(tr, elemID(tr.ne.NodeID, i), int32(a.Attempts[i])-1, inputs)
+}
+
+// flushInline writes the outputs of elements that succeeded with inline
+// outputs to their attempt's outputs.pb, so that a later round (possibly
+// after a restart) can gather them; when the node finishes in the round
+// that saw them, its own outputs hold them and nothing is written.
+func (r *round) flushInline(ctx context.Context, ne *store.NodeExecution, a *arrayState) error {
+	for _, i := range sortedIntKeys(a.inline) {
+		key := r.st.attemptPrefix(elemID(ne.NodeID, i), int32(a.Attempts[i])-1) + "/outputs.pb"
+		if err := r.e.blobs.WriteProto(ctx, key, a.outs[i]); err != nil {
+			return fmt.Errorf("write outputs of element %d of %s: %w", i, ne.NodeID, err)
+		}
+		delete(a.inline, i)
+	}
+	return nil
 }
 
 func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i int, lists, shared *corev1.LiteralMap) error {
@@ -193,14 +213,6 @@ func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i 
 	pf := a.pre[i]
 	if pf != nil && a.Attempts[i] != 0 {
 		pf = nil
-	}
-	if pf != nil && pf.writeErr != nil {
-		return pf.writeErr
-	}
-	if a.Attempts[i] == 0 && pf == nil {
-		if err := r.e.blobs.WriteProto(ctx, r.st.nodeInputsKey(id), elemInputs(lists, shared, i)); err != nil {
-			return fmt.Errorf("write inputs of element %s: %w", id, err)
-		}
 	}
 	if a.Attempts[i] < 255 {
 		a.Attempts[i]++
@@ -218,7 +230,7 @@ func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i 
 			err = fmt.Errorf("prefetched start of %s failed", id)
 		}
 	} else {
-		tc = r.elemContext(tr, a, i)
+		tc = r.elemContext(tr, a, i, elemInputs(lists, shared, i))
 		h, err = tr.plugin.Start(ctx, tc)
 	}
 	if err != nil {
@@ -238,8 +250,8 @@ func (r *round) startElement(ctx context.Context, tr *taskRun, a *arrayState, i 
 
 // observeElement checks one running element; it reports true when the
 // element left the running phase (finished, or pending again for a retry).
-func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, i int) (bool, error) {
-	tc := r.elemContext(tr, a, i)
+func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, i int, lists, shared *corev1.LiteralMap) (bool, error) {
+	tc := r.elemContext(tr, a, i, elemInputs(lists, shared, i))
 	var st plugin.Status
 	pf := a.pre[i]
 	if pf != nil && pf.started && a.Attempts[i] == 1 {
@@ -269,13 +281,19 @@ func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, 
 		return false, nil
 	case plugin.PhaseSucceeded:
 		if !read {
-			outs, bad = r.readOutputs(ctx, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
+			outs, bad = r.readOutputs(ctx, st.Outputs, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
 		}
 		if bad == "" {
 			if a.outs == nil {
 				a.outs = map[int]*corev1.LiteralMap{}
 			}
 			a.outs[i] = outs
+			if st.Outputs != nil {
+				if a.inline == nil {
+					a.inline = map[int]bool{}
+				}
+				a.inline[i] = true
+			}
 			delete(a.Handles, i)
 			r.running--
 			a.Phases[i] = elemSucceeded
@@ -358,7 +376,7 @@ func (r *round) abortArray(ctx context.Context, ne *store.NodeExecution, ns *nod
 	tr := &taskRun{ne: ne, tmpl: tmpl, plugin: p}
 	for _, i := range sortedIntKeys(a.Handles) {
 		if h := a.Handles[i]; len(h) > 0 {
-			if err := p.Abort(ctx, r.elemContext(tr, a, i), h); err != nil {
+			if err := p.Abort(ctx, r.elemContext(tr, a, i, nil), h); err != nil {
 				return fmt.Errorf("abort element %d of %s: %w", i, ne.NodeID, err)
 			}
 		}

@@ -2,7 +2,6 @@ package propeller
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -11,9 +10,9 @@ import (
 )
 
 // An array node's elements are walked one after the other, but the slow
-// part of starting an element is I/O: writing its inputs.pb, the plugin's
-// Start (echo reads the inputs and writes outputs.pb), the first Status and
-// reading the outputs. Before the walk starts an element's first attempt,
+// part of starting an element is I/O: the plugin's Start (a process, or an
+// inputs.pb for SDK tasks), the first Status and reading outputs a plugin
+// wrote to a blob. Before the walk starts an element's first attempt,
 // it runs that I/O for a chunk of the pending elements it is about to
 // start, prefetchWidth at a time; the walk then records the results in
 // order as if it had done the calls itself. Prefetched attempts the walk
@@ -26,8 +25,6 @@ const (
 // elemPrefetch is the I/O of one element's first attempt, done ahead.
 type elemPrefetch struct {
 	tc *plugin.TaskContext
-	// writeErr is the failure to write the element's inputs (the round fails).
-	writeErr error
 	// h is the plugin's handle; nil when Start failed.
 	h plugin.Handle
 	// st (or stErr) is the first Status after a successful Start; outs and
@@ -55,7 +52,7 @@ func (r *round) prefetchElements(ctx context.Context, tr *taskRun, a *arrayState
 	jobs := make([]*elemPrefetch, len(idx))
 	for k, i := range idx {
 		id := elemID(tr.ne.NodeID, i)
-		jobs[k] = &elemPrefetch{tc: r.taskContext(tr, id, 0, r.st.nodeInputsKey(id))}
+		jobs[k] = &elemPrefetch{tc: r.taskContext(tr, id, 0, elemInputs(lists, shared, i))}
 	}
 	var (
 		wg   sync.WaitGroup
@@ -68,7 +65,7 @@ func (r *round) prefetchElements(ctx context.Context, tr *taskRun, a *arrayState
 				if k >= len(idx) {
 					return
 				}
-				r.runPrefetch(ctx, tr, jobs[k], elemInputs(lists, shared, idx[k]))
+				r.runPrefetch(ctx, tr, jobs[k])
 			}
 		})
 	}
@@ -82,11 +79,7 @@ func (r *round) prefetchElements(ctx context.Context, tr *taskRun, a *arrayState
 }
 
 // runPrefetch does one element's I/O; it touches no round state.
-func (r *round) runPrefetch(ctx context.Context, tr *taskRun, pf *elemPrefetch, in *corev1.LiteralMap) {
-	if err := r.e.blobs.WriteProto(ctx, pf.tc.InputsKey, in); err != nil {
-		pf.writeErr = fmt.Errorf("write inputs of element %s: %w", pf.tc.Attempt.NodeID, err)
-		return
-	}
+func (r *round) runPrefetch(ctx context.Context, tr *taskRun, pf *elemPrefetch) {
 	h, err := tr.plugin.Start(ctx, pf.tc)
 	if err != nil {
 		return
@@ -94,7 +87,7 @@ func (r *round) runPrefetch(ctx context.Context, tr *taskRun, pf *elemPrefetch, 
 	pf.h = h
 	pf.st, pf.stErr = tr.plugin.Status(ctx, pf.tc, h)
 	if pf.stErr == nil && pf.st.Phase == plugin.PhaseSucceeded {
-		pf.outs, pf.bad = r.readOutputs(ctx, pf.tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), pf.tc.Attempt.String())
+		pf.outs, pf.bad = r.readOutputs(ctx, pf.st.Outputs, pf.tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), pf.tc.Attempt.String())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
 	"github.com/flyte-go/flyte/internal/store"
 	"google.golang.org/protobuf/proto"
@@ -95,13 +96,20 @@ func (r *round) promise(ctx context.Context, sc *scope, ref *corev1.OutputRefere
 	return walkAttrPath(l, ref.GetAttrPath())
 }
 
-// nodeOutputs reads (once per cached view) the outputs of a finished node.
+// nodeOutputs reads (once per cached view) the outputs of a finished node:
+// inline from its closure, or from its outputs blob.
 func (r *round) nodeOutputs(ctx context.Context, ne *store.NodeExecution) (*corev1.LiteralMap, error) {
 	if m, ok := r.st.outputs[ne.NodeID]; ok {
 		return m, nil
 	}
 	m := &corev1.LiteralMap{}
-	if ne.OutputURI != "" {
+	c := &adminv1.NodeExecutionClosure{}
+	if err := unmarshal(ne.Closure, c); err != nil {
+		return nil, fmt.Errorf("decode closure of node %s: %w", ne.NodeID, err)
+	}
+	if d := c.GetOutputData(); d != nil {
+		m = d
+	} else if ne.OutputURI != "" {
 		key, err := r.e.blobs.Key(ne.OutputURI)
 		if err != nil {
 			return nil, fmt.Errorf("outputs of node %s: %w", ne.NodeID, err)

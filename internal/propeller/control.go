@@ -73,19 +73,24 @@ func (r *round) evalBranch(ctx context.Context, sc *scope, n *corev1.Node, b *co
 	if err != nil || ce == nil {
 		return err
 	}
-	r.followChild(ne, ce)
-	return nil
+	return r.followChild(ctx, ne, ce)
 }
 
 // followChild ends a parent node the way its single child ended.
-func (r *round) followChild(ne, ce *store.NodeExecution) {
+func (r *round) followChild(ctx context.Context, ne, ce *store.NodeExecution) error {
 	switch {
 	case !nodeTerminal(ce.Phase):
 	case nodeSucceeded(ce.Phase):
+		outs, err := r.nodeOutputs(ctx, ce)
+		if err != nil {
+			return err
+		}
+		r.st.outputs[ne.NodeID] = outs
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, ce.OutputURI)
 	default:
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, r.nodeError(ce), "")
 	}
+	return nil
 }
 
 // evalGate waits for time (sleep) or for a signal (approve, typed value).
@@ -141,15 +146,29 @@ func (r *round) signal(ctx context.Context, id string, t *corev1.LiteralType) (*
 	return v, nil
 }
 
-// succeedWith writes a node's outputs and ends it SUCCEEDED.
+// succeedWith keeps a node's outputs (inline, or in its outputs.pb when
+// large) and ends it SUCCEEDED.
 func (r *round) succeedWith(ctx context.Context, ne *store.NodeExecution, outs *corev1.LiteralMap) error {
-	key := r.st.nodeOutputsKey(ne.NodeID)
-	if err := r.e.blobs.WriteProto(ctx, key, outs); err != nil {
-		return fmt.Errorf("write outputs of node %s: %w", ne.NodeID, err)
+	uri, err := r.keepOutputs(ctx, ne, outs, r.st.nodeOutputsKey(ne.NodeID))
+	if err != nil {
+		return err
 	}
-	r.st.outputs[ne.NodeID] = outs
-	r.setNodePhase(ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, r.e.blobs.URL(key))
+	r.setNodePhase(ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, uri)
 	return nil
+}
+
+// keepOutputs caches a node's outputs for this view; outputs larger than
+// inlineLimit are written to key and its URI returned, smaller ones return
+// "" and setNodePhase stores them inline in the node's closure.
+func (r *round) keepOutputs(ctx context.Context, ne *store.NodeExecution, outs *corev1.LiteralMap, key string) (string, error) {
+	r.st.outputs[ne.NodeID] = outs
+	if proto.Size(outs) <= inlineLimit {
+		return "", nil
+	}
+	if err := r.e.blobs.WriteProto(ctx, key, outs); err != nil {
+		return "", fmt.Errorf("write outputs of node %s: %w", ne.NodeID, err)
+	}
+	return r.e.blobs.URL(key), nil
 }
 
 // evalWorkflowNode runs a sub-workflow inline or watches a child execution.
@@ -196,18 +215,53 @@ func (r *round) evalSubWorkflow(ctx context.Context, id *corev1.Identifier, ne *
 	return nil
 }
 
-// nodeInputs reads a node's inputs.pb (cached under "<node>#in").
+// nodeInputs returns a node's inputs (cached under "<node>#in"): from the
+// view, the node's closure, or its inputs.pb when they were too large to
+// keep inline.
 func (r *round) nodeInputs(ctx context.Context, ne *store.NodeExecution) (*corev1.LiteralMap, error) {
 	k := ne.NodeID + "#in"
 	if m, ok := r.st.outputs[k]; ok {
 		return m, nil
 	}
-	m := &corev1.LiteralMap{}
-	if err := r.e.blobs.ReadProto(ctx, r.st.nodeInputsKey(ne.NodeID), m); err != nil {
-		return nil, fmt.Errorf("read inputs of node %s: %w", ne.NodeID, err)
+	c := &adminv1.NodeExecutionClosure{}
+	if err := unmarshal(ne.Closure, c); err != nil {
+		return nil, fmt.Errorf("decode closure of node %s: %w", ne.NodeID, err)
+	}
+	m := c.GetInputData()
+	if m == nil {
+		m = &corev1.LiteralMap{}
+		key := r.st.nodeInputsKey(ne.NodeID)
+		if ne.InputURI != "" {
+			var err error
+			if key, err = r.e.blobs.Key(ne.InputURI); err != nil {
+				return nil, fmt.Errorf("inputs of node %s: %w", ne.NodeID, err)
+			}
+		}
+		if err := r.e.blobs.ReadProto(ctx, key, m); err != nil {
+			return nil, fmt.Errorf("read inputs of node %s: %w", ne.NodeID, err)
+		}
 	}
 	r.st.outputs[k] = m
 	return m, nil
+}
+
+// keepInputs records a node's inputs: inline in its closure, or in its
+// inputs.pb when larger than inlineLimit.
+func (r *round) keepInputs(ctx context.Context, ne *store.NodeExecution, inputs *corev1.LiteralMap) error {
+	r.st.outputs[ne.NodeID+"#in"] = inputs
+	if proto.Size(inputs) > inlineLimit {
+		key := r.st.nodeInputsKey(ne.NodeID)
+		if err := r.e.blobs.WriteProto(ctx, key, inputs); err != nil {
+			return fmt.Errorf("write inputs of node %s: %w", ne.NodeID, err)
+		}
+		ne.InputURI = r.e.blobs.URL(key)
+		return nil
+	}
+	c := &adminv1.NodeExecutionClosure{}
+	_ = unmarshal(ne.Closure, c)
+	c.InputData = inputs
+	ne.Closure = marshal(c)
+	return nil
 }
 
 // ChildExecutionName is the deterministic name of the child execution a
@@ -264,6 +318,9 @@ func (r *round) evalLaunchPlan(ctx context.Context, lp *corev1.Identifier, ne *s
 	cc := &adminv1.ExecutionClosure{}
 	_ = unmarshal(child.Closure, cc)
 	if corev1.WorkflowExecution_Phase(child.Phase) == corev1.WorkflowExecution_PHASE_SUCCEEDED {
+		if d := cc.GetOutputData(); d != nil {
+			r.st.outputs[ne.NodeID] = d
+		}
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, cc.GetOutputUri())
 		return nil
 	}

@@ -17,6 +17,8 @@ type eventExec struct {
 	producer  string
 	err       *corev1.ExecutionError
 	outputURI string
+	// outputData are the outputs when they are kept inline.
+	outputData *corev1.LiteralMap
 }
 
 func (ev *eventExec) marshal() []byte {
@@ -24,6 +26,8 @@ func (ev *eventExec) marshal() []byte {
 	switch {
 	case ev.outputURI != "":
 		e.OutputResult = &eventv1.WorkflowExecutionEvent_OutputUri{OutputUri: ev.outputURI}
+	case ev.outputData != nil:
+		e.OutputResult = &eventv1.WorkflowExecutionEvent_OutputData{OutputData: ev.outputData}
 	case ev.err != nil && (ev.phase == corev1.WorkflowExecution_PHASE_FAILED || ev.phase == corev1.WorkflowExecution_PHASE_FAILING):
 		e.OutputResult = &eventv1.WorkflowExecutionEvent_Error{Error: ev.err}
 	}
@@ -38,6 +42,8 @@ type eventNode struct {
 	at       time.Time
 	producer string
 	err      *corev1.ExecutionError
+	// outputData are the outputs when they are kept inline.
+	outputData *corev1.LiteralMap
 }
 
 func (ev *eventNode) marshal() []byte {
@@ -58,6 +64,8 @@ func (ev *eventNode) marshal() []byte {
 		e.OutputResult = &eventv1.NodeExecutionEvent_Error{Error: ev.err}
 	case n.OutputURI != "" && nodeSucceeded(int32(ev.phase)):
 		e.OutputResult = &eventv1.NodeExecutionEvent_OutputUri{OutputUri: n.OutputURI}
+	case ev.outputData != nil && nodeSucceeded(int32(ev.phase)):
+		e.OutputResult = &eventv1.NodeExecutionEvent_OutputData{OutputData: ev.outputData}
 	}
 	return marshal(e)
 }

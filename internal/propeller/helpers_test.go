@@ -212,6 +212,9 @@ func (e *env) outputs(x *store.Execution) *corev1.LiteralMap {
 	e.t.Helper()
 	c := &adminv1.ExecutionClosure{}
 	require.NoError(e.t, proto.Unmarshal(x.Closure, c))
+	if d := c.GetOutputData(); d != nil {
+		return d
+	}
 	key, err := e.blobs.Key(c.GetOutputUri())
 	require.NoError(e.t, err)
 	m := &corev1.LiteralMap{}
@@ -329,10 +332,8 @@ func (p *scriptPlugin) Start(ctx context.Context, tc *plugin.TaskContext) (plugi
 	p.mu.Unlock()
 	defer p.notify()
 	if out == "ok" || out == "bad" {
-		in := &corev1.LiteralMap{}
-		if err := tc.Blobs.ReadProto(ctx, tc.InputsKey, in); err != nil {
-			return nil, err
-		}
+		// These write outputs.pb, as SDK tasks do; "block" returns them inline.
+		in := tc.Inputs
 		if out == "bad" {
 			in = inputs("x", strLit("not a number"))
 		}
@@ -355,14 +356,9 @@ func (p *scriptPlugin) Status(_ context.Context, tc *plugin.TaskContext, h plugi
 		return plugin.Status{Phase: plugin.PhaseRunning}, nil
 	}
 	p.running[key] = false
+	var outs *corev1.LiteralMap
 	if out == "block" {
-		in := &corev1.LiteralMap{}
-		if err := tc.Blobs.ReadProto(context.Background(), tc.InputsKey, in); err != nil {
-			return plugin.Status{}, err
-		}
-		if err := tc.Blobs.WriteProto(context.Background(), tc.OutputsKey(), in); err != nil {
-			return plugin.Status{}, err
-		}
+		outs = tc.Inputs
 	}
 	switch out {
 	case "user":
@@ -372,7 +368,7 @@ func (p *scriptPlugin) Status(_ context.Context, tc *plugin.TaskContext, h plugi
 	case "fatal":
 		return plugin.UserFailure("Fatal", "fatal error in "+key, false), nil
 	}
-	return plugin.Status{Phase: plugin.PhaseSucceeded}, nil
+	return plugin.Status{Phase: plugin.PhaseSucceeded, Outputs: outs}, nil
 }
 
 func (p *scriptPlugin) Abort(_ context.Context, _ *plugin.TaskContext, h plugin.Handle) error {

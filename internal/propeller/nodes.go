@@ -174,7 +174,7 @@ func (r *round) evalNode(ctx context.Context, sc *scope, n *corev1.Node, uid, pa
 	return ne, err
 }
 
-// startNode binds the node's inputs, writes its inputs.pb and records it
+// startNode binds the node's inputs, keeps them (keepInputs) and records it
 // RUNNING, or RECOVERED when recovering an execution in which it succeeded.
 func (r *round) startNode(ctx context.Context, sc *scope, n *corev1.Node, uid, parent string) (*store.NodeExecution, error) {
 	t := r.now
@@ -186,6 +186,16 @@ func (r *round) startNode(ctx context.Context, sc *scope, n *corev1.Node, uid, p
 	r.touch(ne)
 	if ref := r.st.ref[uid]; ref != nil {
 		ne.InputURI, ne.OutputURI = ref.InputURI, ref.OutputURI
+		rc := &adminv1.NodeExecutionClosure{}
+		if err := unmarshal(ref.Closure, rc); err != nil {
+			return nil, fmt.Errorf("decode closure of recovered node %s: %w", uid, err)
+		}
+		if d := rc.GetInputData(); d != nil {
+			ne.Closure = marshal(&adminv1.NodeExecutionClosure{InputData: d})
+		}
+		if d := rc.GetOutputData(); d != nil {
+			r.st.outputs[uid] = d
+		}
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_RECOVERED, nil, ref.OutputURI)
 		return ne, nil
 	}
@@ -197,11 +207,9 @@ func (r *round) startNode(ctx context.Context, sc *scope, n *corev1.Node, uid, p
 	if f := r.failure; f != nil && f.nodeID == uid {
 		r.addErrorInputs(n, inputs)
 	}
-	key := r.st.nodeInputsKey(uid)
-	if err := r.e.blobs.WriteProto(ctx, key, inputs); err != nil {
-		return nil, fmt.Errorf("write inputs of node %s: %w", uid, err)
+	if err := r.keepInputs(ctx, ne, inputs); err != nil {
+		return nil, err
 	}
-	ne.InputURI = r.e.blobs.URL(key)
 	if d := n.GetMetadata().GetTimeout(); d != nil && d.AsDuration() > 0 {
 		r.saveState(ne, &nodeState{Deadline: t.Add(d.AsDuration())})
 	}
@@ -238,6 +246,9 @@ func (r *round) setNodePhase(ne *store.NodeExecution, p corev1.NodeExecution_Pha
 		c.OutputResult = &adminv1.NodeExecutionClosure_Error{Error: execErr}
 	case ne.OutputURI != "":
 		c.OutputResult = &adminv1.NodeExecutionClosure_OutputUri{OutputUri: ne.OutputURI}
+	case nodeSucceeded(int32(p)) && r.st.outputs[ne.NodeID] != nil:
+		// Small outputs live in the closure (keepOutputs).
+		c.OutputResult = &adminv1.NodeExecutionClosure_OutputData{OutputData: r.st.outputs[ne.NodeID]}
 	}
 	if nodeTerminal(int32(p)) {
 		t := r.now
@@ -248,7 +259,7 @@ func (r *round) setNodePhase(ne *store.NodeExecution, p corev1.NodeExecution_Pha
 	}
 	ne.Closure = marshal(c)
 	r.touch(ne)
-	ev := &eventNode{exec: r.execID(), node: ne, phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr}
+	ev := &eventNode{exec: r.execID(), node: ne, phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr, outputData: c.GetOutputData()}
 	r.events = append(r.events, &store.Event{ExecutionRowID: ne.ExecutionRowID, Kind: store.EventKindNode, NodeID: ne.NodeID, Phase: int32(p), OccurredAt: r.now, Body: ev.marshal()})
 }
 

@@ -37,6 +37,7 @@ func TestRecoverReusesSucceededNodes(t *testing.T) {
 	require.Equal(t, 1, e.script.startsOf("c"))
 	require.Empty(t, e.attemptPhases(x, "a"), "a recovered node has no attempts")
 	require.Equal(t, e.node(first, "a").OutputURI, e.node(x, "a").OutputURI, "a's outputs are the reference's")
+	require.Empty(t, cmp.Diff(e.nodeOutputs(e.node(first, "a")), e.nodeOutputs(e.node(x, "a")), protocmp.Transform()), "a's outputs are the reference's")
 	require.Empty(t, cmp.Diff(inputs("x", intLit(5)), e.readInputs("ex2", "b"), protocmp.Transform()), "b reads the recovered output")
 	require.Empty(t, cmp.Diff(inputs("y", intLit(5)), e.outputs(x), protocmp.Transform()))
 }

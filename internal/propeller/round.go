@@ -175,12 +175,17 @@ func (r *round) evalWorkflow(ctx context.Context) error {
 		if err != nil {
 			return r.failWorkflow(ctx, sc, &corev1.ExecutionError{Code: "OutputBinding", Message: err.Error(), Kind: corev1.ExecutionError_ERROR_KIND_USER}, "")
 		}
-		key := r.st.execPrefix() + "/outputs.pb"
-		if err := r.e.blobs.WriteProto(ctx, key, outs); err != nil {
-			return fmt.Errorf("write outputs of %s: %w", r.st.exec.ID.Name, err)
-		}
 		r.setExecPhase(corev1.WorkflowExecution_PHASE_SUCCEEDING, nil)
-		r.st.closure.OutputResult = &adminv1.ExecutionClosure_OutputUri{OutputUri: r.e.blobs.URL(key)}
+		// Small outputs stay inline in the closure, large ones go to a blob.
+		if proto.Size(outs) <= inlineLimit {
+			r.st.closure.OutputResult = &adminv1.ExecutionClosure_OutputData{OutputData: outs}
+		} else {
+			key := r.st.execPrefix() + "/outputs.pb"
+			if err := r.e.blobs.WriteProto(ctx, key, outs); err != nil {
+				return fmt.Errorf("write outputs of %s: %w", r.st.exec.ID.Name, err)
+			}
+			r.st.closure.OutputResult = &adminv1.ExecutionClosure_OutputUri{OutputUri: r.e.blobs.URL(key)}
+		}
 		r.setExecPhase(corev1.WorkflowExecution_PHASE_SUCCEEDED, nil)
 	}
 	return nil
@@ -271,8 +276,8 @@ func (r *round) setExecPhase(p corev1.WorkflowExecution_Phase, execErr *corev1.E
 		}
 	}
 	ev := &eventExec{id: r.execID(), phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr}
-	if o, ok := c.GetOutputResult().(*adminv1.ExecutionClosure_OutputUri); ok && p == corev1.WorkflowExecution_PHASE_SUCCEEDED {
-		ev.outputURI = o.OutputUri
+	if p == corev1.WorkflowExecution_PHASE_SUCCEEDED {
+		ev.outputURI, ev.outputData = c.GetOutputUri(), c.GetOutputData()
 	}
 	r.events = append(r.events, &store.Event{ExecutionRowID: x.RowID, Kind: store.EventKindExecution, Phase: int32(p), OccurredAt: r.now, Body: ev.marshal()})
 }

@@ -73,11 +73,36 @@ func (e *env) events(x *store.Execution) []*store.Event {
 	}
 }
 
-// readInputs reads the inputs.pb the engine wrote for a node.
+// readInputs reads the inputs the engine recorded for a node: inline in
+// its closure, or its inputs.pb.
 func (e *env) readInputs(exec, node string) *corev1.LiteralMap {
 	e.t.Helper()
+	x, err := e.st.ExecutionGet(e.ctx, store.ExecutionGetParams{ID: store.ExecutionID{Project: "p", Domain: "d", Name: exec}})
+	require.NoError(e.t, err)
+	ne := e.node(x, node)
+	c := &adminv1.NodeExecutionClosure{}
+	require.NoError(e.t, proto.Unmarshal(ne.Closure, c))
+	if d := c.GetInputData(); d != nil {
+		return d
+	}
 	m := &corev1.LiteralMap{}
 	require.NoError(e.t, e.blobs.ReadProto(e.ctx, "metadata/p/d/"+exec+"/"+node+"/inputs.pb", m))
+	return m
+}
+
+// nodeOutputs reads a succeeded node's outputs: inline in its closure, or
+// from its output URI.
+func (e *env) nodeOutputs(ne *store.NodeExecution) *corev1.LiteralMap {
+	e.t.Helper()
+	c := &adminv1.NodeExecutionClosure{}
+	require.NoError(e.t, proto.Unmarshal(ne.Closure, c))
+	if d := c.GetOutputData(); d != nil {
+		return d
+	}
+	key, err := e.blobs.Key(ne.OutputURI)
+	require.NoError(e.t, err)
+	m := &corev1.LiteralMap{}
+	require.NoError(e.t, e.blobs.ReadProto(e.ctx, key, m))
 	return m
 }
 

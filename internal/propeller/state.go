@@ -15,6 +15,12 @@ import (
 // startNode is the reserved id of a workflow's inputs in bindings.
 const startNode = "start-node"
 
+// inlineLimit is the largest marshalled literal map kept inline in a row's
+// closure (node inputs and outputs, attempt and workflow outputs); larger
+// ones go to a blob (DESIGN §4: small values stay inline). A file create
+// costs more than a short task, so small values never touch the disk.
+const inlineLimit = 64 << 10
+
 // compiledWorkflow is a registered workflow prepared for evaluation. Registered
 // entities are immutable, so it is cached by workflow id for the engine's life.
 type compiledWorkflow struct {

@@ -65,14 +65,15 @@ func (r *round) evalTask(ctx context.Context, n *corev1.Node, tn *corev1.TaskNod
 	return nil
 }
 
-func (r *round) taskContext(tr *taskRun, nodeID string, attempt int32, inputsKey string) *plugin.TaskContext {
+func (r *round) taskContext(tr *taskRun, nodeID string, attempt int32, inputs *corev1.LiteralMap) *plugin.TaskContext {
 	x := r.st.exec
 	rowID := x.RowID
 	tc := &plugin.TaskContext{
 		Attempt:         plugin.AttemptID{Project: x.ID.Project, Domain: x.ID.Domain, Execution: x.ID.Name, NodeID: nodeID, RetryAttempt: attempt},
 		Task:            tr.tmpl,
 		Blobs:           r.e.blobs,
-		InputsKey:       inputsKey,
+		Inputs:          inputs,
+		InputsKey:       r.st.nodeInputsKey(nodeID),
 		AttemptPrefix:   r.st.attemptPrefix(nodeID, attempt),
 		RawOutputPrefix: r.st.rawPrefix(nodeID, attempt),
 		Wake:            func() { r.e.Wake(rowID) },
@@ -105,8 +106,13 @@ func (r *round) startAttempt(ctx context.Context, tr *taskRun, k int32) error {
 		ns.AttemptDeadline = t.Add(tr.attemptTimeout)
 		r.saveState(ne, ns)
 	}
-	tc := r.taskContext(tr, ne.NodeID, k, r.st.nodeInputsKey(ne.NodeID))
+	inputs, err := r.nodeInputs(ctx, ne)
+	if err != nil {
+		return err
+	}
+	tc := r.taskContext(tr, ne.NodeID, k, inputs)
 	h, err := tr.plugin.Start(ctx, tc)
+	r.noteInputsFile(ne, tc)
 	if err != nil {
 		st := plugin.SystemFailure("StartFailed", fmt.Sprintf("start attempt %d of node %s: %v", k, ne.NodeID, err), true)
 		r.setTaskPhase(tr, te, corev1.TaskExecution_PHASE_RUNNING, nil, "", nil)
@@ -123,7 +129,11 @@ func (r *round) startAttempt(ctx context.Context, tr *taskRun, k int32) error {
 // It returns true when the node should be looked at again in this round.
 func (r *round) observeAttempt(ctx context.Context, tr *taskRun, te *store.TaskExecution) (bool, error) {
 	ne := tr.ne
-	tc := r.taskContext(tr, ne.NodeID, te.RetryAttempt, r.st.nodeInputsKey(ne.NodeID))
+	inputs, err := r.nodeInputs(ctx, ne)
+	if err != nil {
+		return false, err
+	}
+	tc := r.taskContext(tr, ne.NodeID, te.RetryAttempt, inputs)
 	ns := decodeState(ne)
 	if !ns.AttemptDeadline.IsZero() && te.RetryAttempt == ne.Attempts-1 {
 		if !r.now.Before(ns.AttemptDeadline) {
@@ -137,6 +147,7 @@ func (r *round) observeAttempt(ctx context.Context, tr *taskRun, te *store.TaskE
 		r.wakeAt(ns.AttemptDeadline)
 	}
 	st, err := tr.plugin.Status(ctx, tc, te.PluginState)
+	r.noteInputsFile(ne, tc)
 	if err != nil {
 		st = plugin.SystemFailure("StatusFailed", fmt.Sprintf("status of attempt %s: %v", tc.Attempt, err), true)
 	}
@@ -161,26 +172,45 @@ func (r *round) observeAttempt(ctx context.Context, tr *taskRun, te *store.TaskE
 	}
 }
 
+// noteInputsFile records the inputs.pb a plugin asked for (InputsFile) as
+// the node's input URI.
+func (r *round) noteInputsFile(ne *store.NodeExecution, tc *plugin.TaskContext) {
+	if ne.InputURI == "" && tc.InputsWritten() {
+		ne.InputURI = r.e.blobs.URL(tc.InputsKey)
+		r.touch(ne)
+	}
+}
+
 // attemptSucceeded reads and type-checks the attempt's outputs; malformed
-// outputs fail the attempt with a message naming the output.
+// outputs fail the attempt with a message naming the output. Outputs the
+// plugin returned inline stay inline unless larger than inlineLimit.
 func (r *round) attemptSucceeded(ctx context.Context, tr *taskRun, te *store.TaskExecution, tc *plugin.TaskContext, st plugin.Status) error {
-	outs, bad := r.readOutputs(ctx, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
+	outs, bad := r.readOutputs(ctx, st.Outputs, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
 	if bad != "" {
 		return r.attemptFailed(ctx, tr, te, plugin.UserFailure("BadOutputs", bad, false))
 	}
 	uri := r.e.blobs.URL(tc.OutputsKey())
+	if st.Outputs != nil {
+		var err error
+		if uri, err = r.keepOutputs(ctx, tr.ne, outs, tc.OutputsKey()); err != nil {
+			return err
+		}
+	}
 	r.setTaskPhase(tr, te, corev1.TaskExecution_PHASE_SUCCEEDED, st.Logs, st.Reason, nil)
-	te.Closure = withTaskOutput(te.Closure, uri)
+	te.Closure = withTaskOutput(te.Closure, uri, outs)
 	r.st.outputs[tr.ne.NodeID] = outs
 	r.setNodePhase(tr.ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, uri)
 	return nil
 }
 
-// readOutputs reads an attempt's outputs.pb and checks it against the
-// declared outputs; bad names what is wrong for people.
-func (r *round) readOutputs(ctx context.Context, key string, want *corev1.VariableMap, who string) (*corev1.LiteralMap, string) {
+// readOutputs takes an attempt's inline outputs, or reads its outputs.pb
+// when there are none, and checks them against the declared outputs; bad
+// names what is wrong for people.
+func (r *round) readOutputs(ctx context.Context, inline *corev1.LiteralMap, key string, want *corev1.VariableMap, who string) (*corev1.LiteralMap, string) {
 	outs := &corev1.LiteralMap{}
-	if err := r.e.blobs.ReadProto(ctx, key, outs); err != nil {
+	if inline != nil {
+		outs = inline
+	} else if err := r.e.blobs.ReadProto(ctx, key, outs); err != nil {
 		if errors.Is(err, storage.ErrNotFound) && len(want.GetVariables()) == 0 {
 			return outs, ""
 		}
@@ -263,10 +293,16 @@ func (r *round) setTaskPhase(tr *taskRun, te *store.TaskExecution, p corev1.Task
 	r.events = append(r.events, &store.Event{ExecutionRowID: te.ExecutionRowID, Kind: store.EventKindTask, NodeID: te.NodeID, RetryAttempt: te.RetryAttempt, Phase: int32(p), OccurredAt: r.now, Body: body})
 }
 
-func withTaskOutput(closure []byte, uri string) []byte {
+// withTaskOutput records an attempt's outputs: their URI, or the outputs
+// inline when uri is "".
+func withTaskOutput(closure []byte, uri string, outs *corev1.LiteralMap) []byte {
 	c := &adminv1.TaskExecutionClosure{}
 	_ = unmarshal(closure, c)
-	c.OutputResult = &adminv1.TaskExecutionClosure_OutputUri{OutputUri: uri}
+	if uri == "" {
+		c.OutputResult = &adminv1.TaskExecutionClosure_OutputData{OutputData: outs}
+	} else {
+		c.OutputResult = &adminv1.TaskExecutionClosure_OutputUri{OutputUri: uri}
+	}
 	return marshal(c)
 }
 
@@ -281,7 +317,7 @@ func (r *round) abortAttempt(ctx context.Context, ne *store.NodeExecution, te *s
 		return nil
 	}
 	tr := &taskRun{ne: ne, tmpl: tmpl, plugin: p}
-	tc := r.taskContext(tr, ne.NodeID, te.RetryAttempt, r.st.nodeInputsKey(ne.NodeID))
+	tc := r.taskContext(tr, ne.NodeID, te.RetryAttempt, r.st.outputs[ne.NodeID+"#in"])
 	if err := p.Abort(ctx, tc, te.PluginState); err != nil {
 		return fmt.Errorf("abort attempt %s: %w", tc.Attempt, err)
 	}

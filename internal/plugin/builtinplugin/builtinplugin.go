@@ -2,15 +2,16 @@
 // engine, without a process: echo returns its inputs as outputs of the same
 // names, sleep succeeds after TaskTemplate.config["duration"].
 //
-// Handles hold everything needed to answer Status (the echo result, the
-// sleep's start time and duration), so both survive an engine restart: a
-// sleep started by an earlier run is re-armed from its recorded start.
+// Neither writes a file: echo's outputs come from TaskContext.Inputs and are
+// returned inline in Status.Outputs, as are sleep's (none). Handles hold
+// everything else Status needs (whether the echo matched, the sleep's start
+// time and duration), so both survive an engine restart: a sleep started by
+// an earlier run is re-armed from its recorded start.
 package builtinplugin
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,7 +20,6 @@ import (
 
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
 	"github.com/flyte-go/flyte/internal/plugin"
-	"github.com/flyte-go/flyte/internal/storage"
 )
 
 // Task types this plugin runs.
@@ -99,34 +99,32 @@ func (p *Plugin) Start(ctx context.Context, tc *plugin.TaskContext) (plugin.Hand
 	return nil, fmt.Errorf("builtin plugin cannot run task type %q", tc.Task.GetType())
 }
 
-func (p *Plugin) startEcho(ctx context.Context, tc *plugin.TaskContext) (plugin.Handle, error) {
-	decl := tc.Task.GetInterface().GetOutputs().GetVariables()
-	in := &corev1.LiteralMap{}
-	if err := tc.Blobs.ReadProto(ctx, tc.InputsKey, in); err != nil && (!errors.Is(err, storage.ErrNotFound) || len(decl) > 0) {
-		return nil, fmt.Errorf("echo: read inputs: %w", err)
+func (p *Plugin) startEcho(_ context.Context, tc *plugin.TaskContext) (plugin.Handle, error) {
+	if _, missing := echoOutputs(tc); len(missing) > 0 {
+		return encode(handle{Type: TaskTypeEcho, Code: "NoMatchingInput",
+			Message: fmt.Sprintf("echo: outputs %s have no input of the same name", strings.Join(missing, ", "))}), nil
 	}
-	out := &corev1.LiteralMap{Literals: make(map[string]*corev1.Literal, len(decl))}
-	var missing []string
+	return encode(handle{Type: TaskTypeEcho}), nil
+}
+
+// echoOutputs picks each declared output from the input of the same name;
+// missing lists (sorted) the outputs without one.
+func echoOutputs(tc *plugin.TaskContext) (out *corev1.LiteralMap, missing []string) {
+	decl := tc.Task.GetInterface().GetOutputs().GetVariables()
+	out = &corev1.LiteralMap{Literals: make(map[string]*corev1.Literal, len(decl))}
 	for name := range decl {
-		l, ok := in.GetLiterals()[name]
+		l, ok := tc.Inputs.GetLiterals()[name]
 		if !ok {
 			missing = append(missing, name)
 			continue
 		}
 		out.Literals[name] = l
 	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return encode(handle{Type: TaskTypeEcho, Code: "NoMatchingInput",
-			Message: fmt.Sprintf("echo: outputs %s have no input of the same name", strings.Join(missing, ", "))}), nil
-	}
-	if err := tc.Blobs.WriteProto(ctx, tc.OutputsKey(), out); err != nil {
-		return nil, fmt.Errorf("echo: write outputs: %w", err)
-	}
-	return encode(handle{Type: TaskTypeEcho}), nil
+	sort.Strings(missing)
+	return out, missing
 }
 
-func (p *Plugin) startSleep(ctx context.Context, tc *plugin.TaskContext) (plugin.Handle, error) {
+func (p *Plugin) startSleep(_ context.Context, tc *plugin.TaskContext) (plugin.Handle, error) {
 	raw := tc.Task.GetConfig()["duration"]
 	d, err := time.ParseDuration(raw)
 	switch {
@@ -134,9 +132,6 @@ func (p *Plugin) startSleep(ctx context.Context, tc *plugin.TaskContext) (plugin
 		return encode(handle{Type: TaskTypeSleep, Code: "BadConfig", Message: `sleep: config "duration" is not set`}), nil
 	case err != nil || d < 0:
 		return encode(handle{Type: TaskTypeSleep, Code: "BadConfig", Message: fmt.Sprintf(`sleep: config "duration" %q is not a duration such as 10s`, raw)}), nil
-	}
-	if err := tc.Blobs.WriteProto(ctx, tc.OutputsKey(), &corev1.LiteralMap{}); err != nil {
-		return nil, fmt.Errorf("sleep: write outputs: %w", err)
 	}
 	h := encode(handle{Type: TaskTypeSleep, Start: p.now().UnixNano(), Duration: d})
 	p.arm(string(h), p.now().Add(d), tc.Wake)
@@ -174,7 +169,8 @@ func (p *Plugin) Status(_ context.Context, tc *plugin.TaskContext, h plugin.Hand
 		return plugin.UserFailure(st.Code, st.Message, false), nil
 	}
 	if st.Type == TaskTypeEcho {
-		return plugin.Status{Phase: plugin.PhaseSucceeded}, nil
+		out, _ := echoOutputs(tc)
+		return plugin.Status{Phase: plugin.PhaseSucceeded, Outputs: out}, nil
 	}
 	start := time.Unix(0, st.Start)
 	deadline := start.Add(st.Duration)
@@ -188,7 +184,7 @@ func (p *Plugin) Status(_ context.Context, tc *plugin.TaskContext, h plugin.Hand
 	if !now.Before(deadline) {
 		delete(p.sleeps, string(h))
 		p.mu.Unlock()
-		return plugin.Status{Phase: plugin.PhaseSucceeded, StartedAt: start, EndedAt: deadline}, nil
+		return plugin.Status{Phase: plugin.PhaseSucceeded, StartedAt: start, EndedAt: deadline, Outputs: &corev1.LiteralMap{}}, nil
 	}
 	p.mu.Unlock()
 	if !armed {

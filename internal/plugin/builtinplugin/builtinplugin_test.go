@@ -20,7 +20,6 @@ func setup(t *testing.T, taskType string, outputs []string, config map[string]st
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = blobs.Close() })
 	x := &corev1.Literal{Value: &corev1.Literal_Scalar{Scalar: &corev1.Scalar{Value: &corev1.Scalar_Primitive{Primitive: &corev1.Primitive{Value: &corev1.Primitive_Integer{Integer: 5}}}}}}
-	require.NoError(t, blobs.WriteProto(context.Background(), "n/inputs.pb", &corev1.LiteralMap{Literals: map[string]*corev1.Literal{"x": x}}))
 	vars := &corev1.VariableMap{Variables: map[string]*corev1.Variable{}}
 	for _, o := range outputs {
 		vars.Variables[o] = &corev1.Variable{Type: &corev1.LiteralType{Type: &corev1.LiteralType_Simple{Simple: corev1.SimpleType_SIMPLE_TYPE_INTEGER}}}
@@ -29,7 +28,8 @@ func setup(t *testing.T, taskType string, outputs []string, config map[string]st
 	return &plugin.TaskContext{
 		Task:  &corev1.TaskTemplate{Type: taskType, Interface: &corev1.TypedInterface{Outputs: vars}, Config: config},
 		Blobs: blobs, InputsKey: "n/inputs.pb", AttemptPrefix: "n/0",
-		Wake: func() { woken <- struct{}{} },
+		Inputs: &corev1.LiteralMap{Literals: map[string]*corev1.Literal{"x": x}},
+		Wake:   func() { woken <- struct{}{} },
 	}, woken
 }
 
@@ -42,10 +42,12 @@ func TestEcho(t *testing.T) {
 	st, err := p.Status(context.Background(), tc, h)
 	require.NoError(t, err)
 	require.Equal(t, plugin.PhaseSucceeded, st.Phase)
-	in, out := &corev1.LiteralMap{}, &corev1.LiteralMap{}
-	require.NoError(t, tc.Blobs.ReadProto(context.Background(), tc.InputsKey, in))
-	require.NoError(t, tc.Blobs.ReadProto(context.Background(), tc.OutputsKey(), out))
-	require.Empty(t, cmp.Diff(in, out, protocmp.Transform()))
+	require.Empty(t, cmp.Diff(tc.Inputs, st.Outputs, protocmp.Transform()))
+	for _, key := range []string{tc.InputsKey, tc.OutputsKey()} {
+		ok, err := tc.Blobs.Exists(context.Background(), key)
+		require.NoError(t, err)
+		require.False(t, ok, "echo writes no %s", key)
+	}
 
 	tc, _ = setup(t, TaskTypeEcho, []string{"x", "y"}, nil)
 	h, err = p.Start(context.Background(), tc)

@@ -68,9 +68,6 @@ func (f *fixture) task(t testing.TB, taskType string, iface *corev1.TypedInterfa
 	n := f.seq.Add(1)
 	node := fmt.Sprintf("n%d", n)
 	base := "metadata/p/d/e/" + node
-	if inputs != nil {
-		require.NoError(t, f.blobs.WriteProto(context.Background(), base+"/inputs.pb", inputs))
-	}
 	woken := make(chan struct{}, 16)
 	tc := &plugin.TaskContext{
 		Attempt: plugin.AttemptID{Project: "p", Domain: "d", Execution: "e", NodeID: node},
@@ -80,6 +77,7 @@ func (f *fixture) task(t testing.TB, taskType string, iface *corev1.TypedInterfa
 			Target:    &corev1.TaskTemplate_Container{Container: &corev1.Container{Command: command}},
 		},
 		Blobs:           f.blobs,
+		Inputs:          inputs,
 		InputsKey:       base + "/inputs.pb",
 		AttemptPrefix:   base + "/0",
 		RawOutputPrefix: "raw/p/d/e/" + node + "/0",

@@ -2,11 +2,13 @@
 // embedded default of `flyte start`.
 //
 // Two task types are served. "raw" tasks follow the file contract of
-// internal/rawio: inputs are written as files, the command's templates name
-// them ({{.inputs.NAME}}, {{.outputs}}, {{.inputDir}}), and one file per
-// output is read back after the process exits. "container" tasks follow the
-// SDK contract: the process gets the inputs URI and output prefix
-// (FLYTE_INPUTS_URI, FLYTE_OUTPUT_PREFIX, or {{.Input}} and
+// internal/rawio: inputs (TaskContext.Inputs) are written as files, the
+// command's templates name them ({{.inputs.NAME}}, {{.outputs}},
+// {{.inputDir}}), and one file per output is read back after the process
+// exits and returned in Status.Outputs (no inputs.pb or outputs.pb).
+// "container" tasks follow the SDK contract: the plugin has the engine write
+// inputs.pb (TaskContext.InputsFile), the process gets its URI and the
+// output prefix (FLYTE_INPUTS_URI, FLYTE_OUTPUT_PREFIX, or {{.Input}} and
 // {{.OutputPrefix}} in its arguments) and writes outputs.pb or error.pb
 // itself.
 //

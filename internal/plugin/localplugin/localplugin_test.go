@@ -77,8 +77,8 @@ func TestRawRoundTripEveryType(t *testing.T) {
 	status := f.run(t, ac)
 	require.Equal(t, plugin.PhaseSucceeded, status.Phase, "%s", status.Reason)
 
-	got := &corev1.LiteralMap{}
-	require.NoError(t, f.blobs.ReadProto(ctx, ac.OutputsKey(), got))
+	got := status.Outputs
+	require.NotNil(t, got, "raw outputs are returned inline")
 	for k, want := range values {
 		require.Empty(t, cmp.Diff(want, got.Literals[k], protocmp.Transform()), "output %s", k)
 	}
@@ -273,10 +273,12 @@ func TestEnvAndOutputTemplate(t *testing.T) {
 	iface := &corev1.TypedInterface{Outputs: vars("token", simple(corev1.SimpleType_SIMPLE_TYPE_STRING))}
 	ac := f.task(t, TaskTypeRaw, iface, nil, "sh", "-c", `printf %s "$SECRET_TOKEN-$MODE" > {{.outputs.token}}`)
 	ac.Task.GetContainer().Env = []*corev1.KeyValuePair{{Key: "MODE", Value: "fast"}}
-	require.Equal(t, plugin.PhaseSucceeded, f.run(t, ac).Phase)
-	got := &corev1.LiteralMap{}
-	require.NoError(t, f.blobs.ReadProto(context.Background(), ac.OutputsKey(), got))
-	require.Empty(t, cmp.Diff(strLit("s3cr3t-fast"), got.Literals["token"], protocmp.Transform()))
+	st := f.run(t, ac)
+	require.Equal(t, plugin.PhaseSucceeded, st.Phase)
+	require.Empty(t, cmp.Diff(strLit("s3cr3t-fast"), st.Outputs.GetLiterals()["token"], protocmp.Transform()))
+	ok, err := f.blobs.Exists(context.Background(), ac.OutputsKey())
+	require.NoError(t, err)
+	require.False(t, ok, "raw outputs are not written to outputs.pb")
 }
 
 // processGone reports whether pid has exited (gone or a zombie).

@@ -23,7 +23,7 @@ import (
 	"github.com/flyte-go/flyte/internal/storage"
 )
 
-// Environment variables every process gets.
+// Environment variables every process gets (EnvInputsURI only SDK tasks).
 const (
 	EnvInputsURI       = "FLYTE_INPUTS_URI"
 	EnvOutputPrefix    = "FLYTE_OUTPUT_PREFIX"
@@ -76,9 +76,16 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 	hasInputs := len(tc.Task.GetInterface().GetInputs().GetVariables()) > 0
 	hasOutputs := len(tc.Task.GetInterface().GetOutputs().GetVariables()) > 0
 	env := []string{
-		EnvInputsURI + "=" + tc.Blobs.URL(tc.InputsKey),
 		EnvOutputPrefix + "=" + tc.Blobs.URL(tc.AttemptPrefix),
 		EnvRawOutputPrefix + "=" + tc.Blobs.URL(tc.RawOutputPrefix),
+	}
+	if !raw {
+		// SDK tasks read an inputs.pb; raw tasks get files from tc.Inputs.
+		key, err := tc.InputsFile(ctx)
+		if err != nil {
+			return plugin.SystemFailure("WriteInputs", err.Error(), true)
+		}
+		env = append(env, EnvInputsURI+"="+tc.Blobs.URL(key))
 	}
 	if hasInputs || hasOutputs {
 		private = true
@@ -104,7 +111,7 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 		data = map[string]any{"inputs": paths, "outputs": outs, "inputDir": inDir, "outputDir": outDir, "workDir": a.workDir}
 	} else {
 		data = map[string]any{
-			"Input":           tc.Blobs.URL(tc.InputsKey),
+			"Input":           tc.Blobs.URL(tc.InputsKey), // written above by InputsFile
 			"OutputPrefix":    tc.Blobs.URL(tc.AttemptPrefix),
 			"RawOutputPrefix": tc.Blobs.URL(tc.RawOutputPrefix),
 			"WorkDir":         a.workDir,
@@ -218,12 +225,12 @@ func (p *Plugin) start(a *attempt, cmd *exec.Cmd) (aborted bool, err error) {
 	return false, nil
 }
 
-// writeInputs reads the node's inputs and writes them as files.
+// writeInputs writes the attempt's inputs (tc.Inputs) as files.
 func (p *Plugin) writeInputs(ctx context.Context, tc *plugin.TaskContext, dir string) (map[string]string, plugin.Status, bool) {
 	decl := tc.Task.GetInterface().GetInputs()
-	inputs := &corev1.LiteralMap{}
-	if err := tc.Blobs.ReadProto(ctx, tc.InputsKey, inputs); err != nil && (!errors.Is(err, storage.ErrNotFound) || len(decl.GetVariables()) > 0) {
-		return nil, plugin.SystemFailure("ReadInputs", fmt.Sprintf("read inputs: %v", err), true), false
+	inputs := tc.Inputs
+	if inputs == nil {
+		inputs = &corev1.LiteralMap{}
 	}
 	paths, err := rawio.WriteInputs(ctx, tc.Blobs, inputs, decl, dir)
 	if err != nil {
@@ -266,8 +273,7 @@ func (p *Plugin) outcome(ctx context.Context, tc *plugin.TaskContext, cmd *exec.
 		return plugin.Status{Phase: plugin.PhaseSucceeded}
 	}
 	if len(outputs.GetVariables()) == 0 {
-		// No outputs, no outputs.pb (the plugin contract allows it).
-		return plugin.Status{Phase: plugin.PhaseSucceeded}
+		return plugin.Status{Phase: plugin.PhaseSucceeded, Outputs: &corev1.LiteralMap{}}
 	}
 	lits, err := rawio.ReadOutputs(ctx, tc.Blobs, outDir, outputs, tc.RawOutputPrefix)
 	if err != nil {
@@ -277,10 +283,9 @@ func (p *Plugin) outcome(ctx context.Context, tc *plugin.TaskContext, cmd *exec.
 		}
 		return plugin.SystemFailure("ReadOutputs", err.Error(), true)
 	}
-	if err := tc.Blobs.WriteProto(ctx, tc.OutputsKey(), lits); err != nil {
-		return plugin.SystemFailure("WriteOutputs", fmt.Sprintf("write outputs: %v", err), true)
-	}
-	return plugin.Status{Phase: plugin.PhaseSucceeded}
+	// Returned inline: the engine keeps small outputs in its rows and
+	// writes large ones to a blob itself.
+	return plugin.Status{Phase: plugin.PhaseSucceeded, Outputs: lits}
 }
 
 // mentions reports whether any argument contains dir.

@@ -303,7 +303,9 @@ type NodeExecutionClosure struct {
 	// Location of the DynamicJobSpec, for dynamic task nodes.
 	DynamicJobSpecUri string `protobuf:"bytes,11,opt,name=dynamic_job_spec_uri,json=dynamicJobSpecUri,proto3" json:"dynamic_job_spec_uri,omitempty"`
 	// Location of the node's deck, if any.
-	DeckUri       string `protobuf:"bytes,12,opt,name=deck_uri,json=deckUri,proto3" json:"deck_uri,omitempty"`
+	DeckUri string `protobuf:"bytes,12,opt,name=deck_uri,json=deckUri,proto3" json:"deck_uri,omitempty"`
+	// The node's inputs inline, when they are small enough to live in the closure.
+	InputData     *v1.LiteralMap `protobuf:"bytes,13,opt,name=input_data,json=inputData,proto3" json:"input_data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -444,6 +446,13 @@ func (x *NodeExecutionClosure) GetDeckUri() string {
 		return x.DeckUri
 	}
 	return ""
+}
+
+func (x *NodeExecutionClosure) GetInputData() *v1.LiteralMap {
+	if x != nil {
+		return x.InputData
+	}
+	return nil
 }
 
 type isNodeExecutionClosure_OutputResult interface {
@@ -847,7 +856,7 @@ const file_flyte_admin_v1_node_execution_proto_rawDesc = "" +
 	"\fcache_status\x18\x01 \x01(\x0e2!.flyte.core.v1.CatalogCacheStatusR\vcacheStatus\x12?\n" +
 	"\vcatalog_key\x18\x02 \x01(\v2\x1e.flyte.core.v1.CatalogMetadataR\n" +
 	"catalogKey\x12%\n" +
-	"\x0echeckpoint_uri\x18\x03 \x01(\tR\rcheckpointUri\"\xee\x05\n" +
+	"\x0echeckpoint_uri\x18\x03 \x01(\tR\rcheckpointUri\"\xa8\x06\n" +
 	"\x14NodeExecutionClosure\x12\x1f\n" +
 	"\n" +
 	"output_uri\x18\x01 \x01(\tH\x00R\toutputUri\x125\n" +
@@ -866,7 +875,9 @@ const file_flyte_admin_v1_node_execution_proto_rawDesc = "" +
 	"\x12task_node_metadata\x18\n" +
 	" \x01(\v2 .flyte.admin.v1.TaskNodeMetadataH\x01R\x10taskNodeMetadata\x12/\n" +
 	"\x14dynamic_job_spec_uri\x18\v \x01(\tR\x11dynamicJobSpecUri\x12\x19\n" +
-	"\bdeck_uri\x18\f \x01(\tR\adeckUriB\x0f\n" +
+	"\bdeck_uri\x18\f \x01(\tR\adeckUri\x128\n" +
+	"\n" +
+	"input_data\x18\r \x01(\v2\x19.flyte.core.v1.LiteralMapR\tinputDataB\x0f\n" +
 	"\routput_resultB\x11\n" +
 	"\x0ftarget_metadata\"\xba\x01\n" +
 	"\x15NodeExecutionMetaData\x12\x1f\n" +
@@ -949,21 +960,22 @@ var file_flyte_admin_v1_node_execution_proto_depIdxs = []int32{
 	18, // 12: flyte.admin.v1.NodeExecutionClosure.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 13: flyte.admin.v1.NodeExecutionClosure.workflow_node_metadata:type_name -> flyte.admin.v1.WorkflowNodeMetadata
 	3,  // 14: flyte.admin.v1.NodeExecutionClosure.task_node_metadata:type_name -> flyte.admin.v1.TaskNodeMetadata
-	10, // 15: flyte.admin.v1.NodeExecution.id:type_name -> flyte.core.v1.NodeExecutionIdentifier
-	4,  // 16: flyte.admin.v1.NodeExecution.closure:type_name -> flyte.admin.v1.NodeExecutionClosure
-	5,  // 17: flyte.admin.v1.NodeExecution.metadata:type_name -> flyte.admin.v1.NodeExecutionMetaData
-	6,  // 18: flyte.admin.v1.NodeExecutionList.node_executions:type_name -> flyte.admin.v1.NodeExecution
-	10, // 19: flyte.admin.v1.NodeExecutionGetDataRequest.id:type_name -> flyte.core.v1.NodeExecutionIdentifier
-	20, // 20: flyte.admin.v1.NodeExecutionGetDataResponse.inputs:type_name -> flyte.admin.v1.UrlBlob
-	20, // 21: flyte.admin.v1.NodeExecutionGetDataResponse.outputs:type_name -> flyte.admin.v1.UrlBlob
-	16, // 22: flyte.admin.v1.NodeExecutionGetDataResponse.full_inputs:type_name -> flyte.core.v1.LiteralMap
-	16, // 23: flyte.admin.v1.NodeExecutionGetDataResponse.full_outputs:type_name -> flyte.core.v1.LiteralMap
-	21, // 24: flyte.admin.v1.NodeExecutionGetDataResponse.dynamic_workflow:type_name -> flyte.event.v1.DynamicWorkflowNodeMetadata
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	16, // 15: flyte.admin.v1.NodeExecutionClosure.input_data:type_name -> flyte.core.v1.LiteralMap
+	10, // 16: flyte.admin.v1.NodeExecution.id:type_name -> flyte.core.v1.NodeExecutionIdentifier
+	4,  // 17: flyte.admin.v1.NodeExecution.closure:type_name -> flyte.admin.v1.NodeExecutionClosure
+	5,  // 18: flyte.admin.v1.NodeExecution.metadata:type_name -> flyte.admin.v1.NodeExecutionMetaData
+	6,  // 19: flyte.admin.v1.NodeExecutionList.node_executions:type_name -> flyte.admin.v1.NodeExecution
+	10, // 20: flyte.admin.v1.NodeExecutionGetDataRequest.id:type_name -> flyte.core.v1.NodeExecutionIdentifier
+	20, // 21: flyte.admin.v1.NodeExecutionGetDataResponse.inputs:type_name -> flyte.admin.v1.UrlBlob
+	20, // 22: flyte.admin.v1.NodeExecutionGetDataResponse.outputs:type_name -> flyte.admin.v1.UrlBlob
+	16, // 23: flyte.admin.v1.NodeExecutionGetDataResponse.full_inputs:type_name -> flyte.core.v1.LiteralMap
+	16, // 24: flyte.admin.v1.NodeExecutionGetDataResponse.full_outputs:type_name -> flyte.core.v1.LiteralMap
+	21, // 25: flyte.admin.v1.NodeExecutionGetDataResponse.dynamic_workflow:type_name -> flyte.event.v1.DynamicWorkflowNodeMetadata
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_flyte_admin_v1_node_execution_proto_init() }
