@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 const (
@@ -30,11 +31,11 @@ func (s *Store) AttributesUpsert(ctx context.Context, p store.AttributesUpsertPa
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 ON CONFLICT (resource_type, project, domain, workflow, launch_plan)
 DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
-RETURNING `+attributesColumns, append(keyArgs(p.Key), nonNil(p.Body), now)...))
+RETURNING `+attributesColumns, append(keyArgs(p.Key), sqlshared.NonNil(p.Body), now)...))
 	if err != nil {
 		return nil, fmt.Errorf("set attributes (%s): %w", p.Key, err)
 	}
-	a.Body = bytes.Clone(nonNil(p.Body))
+	a.Body = bytes.Clone(sqlshared.NonNil(p.Body))
 	return a, nil
 }
 

@@ -10,16 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flyte-go/flyte/internal/store"
-	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 var _ store.ExecutionStore = (*Store)(nil)
-
-const executionColumns = `id, project, domain, name, lp_project, lp_domain, lp_name, lp_version,
-wf_project, wf_domain, wf_name, wf_version, mode, principal, parent_node_execution,
-ref_project, ref_domain, ref_name, phase, state, spec, closure, inputs_uri, engine_state,
-abort_requested, abort_cause, abort_principal, version, lease_owner, lease_expires_at, wake_at,
-created_at, updated_at, started_at, ended_at`
 
 // terminalPhases is the SQL list of terminal execution phases; it matches
 // store.ExecutionTerminal and the partial index executions_due.
@@ -29,20 +23,6 @@ const terminalPhases = `(4, 6, 7, 8)`
 // database. The payload carries the schema, because stores in different
 // schemas of one database share the channel.
 const notifySQL = `SELECT pg_notify('` + wakeupChannel + `', current_schema() || ':' || $1::bigint::text)`
-
-var executionListColumns = listsql.Columns{
-	Fields: map[string]string{
-		"name":             "name",
-		"phase":            "phase",
-		"workflow.name":    "wf_name",
-		"launch_plan.name": "lp_name",
-		"mode":             "mode",
-		"state":            "state",
-		"created_at":       "created_at",
-		"updated_at":       "updated_at",
-	},
-	Key: "id",
-}
 
 // ExecutionCreate stores a new execution in phase QUEUED, due at once.
 func (s *Store) ExecutionCreate(ctx context.Context, p store.ExecutionCreateParams) (*store.Execution, error) {
@@ -57,19 +37,19 @@ func (s *Store) ExecutionCreate(ctx context.Context, p store.ExecutionCreatePara
 	var e *store.Execution
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		e, err = scanExecution(tx.QueryRow(ctx, `INSERT INTO executions (
+		e, err = decode.Execution(tx.QueryRow(ctx, `INSERT INTO executions (
 project, domain, name, lp_project, lp_domain, lp_name, lp_version,
 wf_project, wf_domain, wf_name, wf_version, mode, principal, parent_node_execution,
 ref_project, ref_domain, ref_name, phase, state, spec, closure, inputs_uri, engine_state,
 wake_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, 0, $18, $19, $20, '', $21, $21, $21)
 ON CONFLICT (project, domain, name) DO NOTHING
-RETURNING `+executionColumns,
+RETURNING `+sqlshared.ExecutionColumns,
 			p.ID.Project, p.ID.Domain, p.ID.Name,
 			p.LaunchPlan.Project, p.LaunchPlan.Domain, p.LaunchPlan.Name, p.LaunchPlan.Version,
 			p.Workflow.Project, p.Workflow.Domain, p.Workflow.Name, p.Workflow.Version,
 			p.Mode, p.Principal, p.ParentNodeExecution, refProject, refDomain, refName,
-			nonNil(p.Spec), nonNil(p.Closure), p.InputsURI, now))
+			sqlshared.NonNil(p.Spec), sqlshared.NonNil(p.Closure), p.InputsURI, now))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("execution %s: %w", formatID(p.ID), store.ErrAlreadyExists)
 		}
@@ -97,7 +77,7 @@ func (s *Store) ExecutionGet(ctx context.Context, p store.ExecutionGetParams) (*
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	e, err := scanExecution(s.pool.QueryRow(ctx, `SELECT `+executionColumns+` FROM executions
+	e, err := decode.Execution(s.pool.QueryRow(ctx, `SELECT `+sqlshared.ExecutionColumns+` FROM executions
 WHERE project = $1 AND domain = $2 AND name = $3`, p.ID.Project, p.ID.Domain, p.ID.Name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.NotFoundf("execution %s", formatID(p.ID))
@@ -110,7 +90,7 @@ WHERE project = $1 AND domain = $2 AND name = $3`, p.ID.Project, p.ID.Domain, p.
 
 // ExecutionGetByID returns one execution by row id.
 func (s *Store) ExecutionGetByID(ctx context.Context, id int64) (*store.Execution, error) {
-	e, err := scanExecution(s.pool.QueryRow(ctx, `SELECT `+executionColumns+` FROM executions WHERE id = $1`, id))
+	e, err := decode.Execution(s.pool.QueryRow(ctx, `SELECT `+sqlshared.ExecutionColumns+` FROM executions WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.NotFoundf("execution with row id %d", id)
 	}
@@ -126,29 +106,20 @@ func (s *Store) ExecutionList(ctx context.Context, p store.ListParams) (*store.P
 	if err != nil {
 		return nil, err
 	}
-	b := listsql.New(dialect)
-	conds := []string{"project = " + b.Arg(p.Project), "domain = " + b.Arg(p.Domain)}
-	if !store.ExecutionListShowsArchived(q) {
-		conds = append(conds, "state = 0")
-	}
-	more, err := b.Conditions(q, executionListColumns)
+	query, args, err := sqlshared.ExecutionListQuery(dialect, p, q)
 	if err != nil {
 		return nil, err
 	}
-	order, err := b.OrderLimit(q, executionListColumns)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+executionColumns+` FROM executions`+
-		listsql.Where(append(conds, more...))+order, b.Args()...)
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
-	items, err := collectExecutions(rows)
+	defer rows.Close()
+	items, err := sqlshared.Collect(rows, decode.Execution)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
-	return store.NewPage(q, items, func(i int) any { return items[i].RowID }), nil
+	return sqlshared.NewExecutionPage(q, items), nil
 }
 
 // ExecutionRequestAbort records an abort request and makes the execution due.
@@ -162,14 +133,14 @@ func (s *Store) ExecutionRequestAbort(ctx context.Context, p store.ExecutionRequ
 	var e *store.Execution
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		e, err = scanExecution(tx.QueryRow(ctx, `UPDATE executions SET
+		e, err = decode.Execution(tx.QueryRow(ctx, `UPDATE executions SET
 abort_cause = CASE WHEN abort_requested THEN abort_cause ELSE $4 END,
 abort_principal = CASE WHEN abort_requested THEN abort_principal ELSE $5 END,
 abort_requested = true,
 wake_at = LEAST(wake_at, $6),
 version = version + 1, updated_at = $6
 WHERE project = $1 AND domain = $2 AND name = $3 AND phase NOT IN `+terminalPhases+`
-RETURNING `+executionColumns, p.ID.Project, p.ID.Domain, p.ID.Name, p.Cause, p.Principal, now))
+RETURNING `+sqlshared.ExecutionColumns, p.ID.Project, p.ID.Domain, p.ID.Name, p.Cause, p.Principal, now))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return abortRefused(ctx, tx, p.ID)
 		}
@@ -203,8 +174,8 @@ func (s *Store) ExecutionSetState(ctx context.Context, p store.ExecutionSetState
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	e, err := scanExecution(s.pool.QueryRow(ctx, `UPDATE executions SET state = $4, updated_at = $5
-WHERE project = $1 AND domain = $2 AND name = $3 RETURNING `+executionColumns,
+	e, err := decode.Execution(s.pool.QueryRow(ctx, `UPDATE executions SET state = $4, updated_at = $5
+WHERE project = $1 AND domain = $2 AND name = $3 RETURNING `+sqlshared.ExecutionColumns,
 		p.ID.Project, p.ID.Domain, p.ID.Name, int32(p.State), toDB(p.Now)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.NotFoundf("execution %s", formatID(p.ID))
@@ -229,20 +200,16 @@ WHERE id IN (
       AND (lease_owner = '' OR lease_owner = $1 OR lease_expires_at IS NULL OR lease_expires_at <= $3)
     ORDER BY wake_at, id LIMIT $4
     FOR UPDATE SKIP LOCKED)
-RETURNING `+executionColumns, p.Owner, store.LeaseUntil(p.Now, p.LeaseFor), toDB(p.Now), p.Limit)
+RETURNING `+sqlshared.ExecutionColumns, p.Owner, store.LeaseUntil(p.Now, p.LeaseFor), toDB(p.Now), p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim executions: %w", err)
 	}
-	items, err := collectExecutions(rows)
+	defer rows.Close()
+	items, err := sqlshared.Collect(rows, decode.Execution)
 	if err != nil {
 		return nil, fmt.Errorf("claim executions: %w", err)
 	}
-	slices.SortFunc(items, func(a, b *store.Execution) int {
-		if c := a.WakeAt.Compare(*b.WakeAt); c != 0 {
-			return c
-		}
-		return int(a.RowID - b.RowID)
-	})
+	sqlshared.SortClaimed(items)
 	return items, nil
 }
 
@@ -283,63 +250,6 @@ WHERE lease_owner = $1 AND id = ANY($2)`, p.Owner, p.IDs, toDB(p.Now)); err != n
 		return fmt.Errorf("release leases: %w", err)
 	}
 	return nil
-}
-
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-func scanExecution(row scanner) (*store.Execution, error) {
-	var (
-		e                     store.Execution
-		refProject, refDomain *string
-		refName               *string
-		phase, state          int32
-		leaseExpires, wakeAt  *time.Time
-		startedAt, endedAt    *time.Time
-	)
-	if err := row.Scan(&e.RowID, &e.ID.Project, &e.ID.Domain, &e.ID.Name,
-		&e.LaunchPlan.Project, &e.LaunchPlan.Domain, &e.LaunchPlan.Name, &e.LaunchPlan.Version,
-		&e.Workflow.Project, &e.Workflow.Domain, &e.Workflow.Name, &e.Workflow.Version,
-		&e.Mode, &e.Principal, &e.ParentNodeExecution, &refProject, &refDomain, &refName,
-		&phase, &state, &e.Spec, &e.Closure, &e.InputsURI, &e.EngineState,
-		&e.AbortRequested, &e.AbortCause, &e.AbortPrincipal, &e.Version, &e.LeaseOwner, &leaseExpires, &wakeAt,
-		&e.CreatedAt, &e.UpdatedAt, &startedAt, &endedAt); err != nil {
-		return nil, err
-	}
-	if refName != nil {
-		e.ReferenceExecution = &store.ExecutionID{Project: *refProject, Domain: *refDomain, Name: *refName}
-	}
-	e.Phase, e.State = store.ExecutionPhase(phase), store.ExecutionState(state)
-	if leaseExpires != nil {
-		e.LeaseExpiresAt = fromDB(*leaseExpires)
-	}
-	e.WakeAt, e.StartedAt, e.EndedAt = optTime(wakeAt), optTime(startedAt), optTime(endedAt)
-	e.CreatedAt, e.UpdatedAt = fromDB(e.CreatedAt), fromDB(e.UpdatedAt)
-	e.Spec, e.Closure, e.EngineState = nonNil(e.Spec), nonNil(e.Closure), nonNil(e.EngineState)
-	return &e, nil
-}
-
-func collectExecutions(rows pgx.Rows) ([]*store.Execution, error) {
-	defer rows.Close()
-	var items []*store.Execution
-	for rows.Next() {
-		e, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, e)
-	}
-	return items, rows.Err()
-}
-
-// optTime returns a stored nullable time in UTC.
-func optTime(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := fromDB(*t)
-	return &u
 }
 
 // optDB normalises an optional time for a nullable column.

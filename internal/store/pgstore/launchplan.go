@@ -10,6 +10,7 @@ import (
 
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 // LaunchPlanSetState activates or deactivates one launch plan version. The
@@ -34,7 +35,7 @@ ORDER BY id FOR UPDATE`, p.ID.Project, p.ID.Domain, p.ID.Name); err != nil {
 		}
 		if p.State == store.LaunchPlanStateActive {
 			// Deactivate first: the unique index allows one active row per name.
-			prevID, prev, err := scanEntity(tx.QueryRow(ctx, `SELECT `+launchPlanColumns+` FROM launch_plans
+			prevID, prev, err := decode.Entity(tx.QueryRow(ctx, `SELECT `+sqlshared.LaunchPlanColumns+` FROM launch_plans
 WHERE project = $1 AND domain = $2 AND name = $3 AND state = 1 AND id <> $4`,
 				p.ID.Project, p.ID.Domain, p.ID.Name, targetID), store.KindLaunchPlan)
 			switch {
@@ -77,7 +78,7 @@ func (s *Store) LaunchPlanGetActive(ctx context.Context, p store.LaunchPlanGetAc
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	_, e, err := scanEntity(s.pool.QueryRow(ctx, `SELECT `+launchPlanColumns+` FROM launch_plans
+	_, e, err := decode.Entity(s.pool.QueryRow(ctx, `SELECT `+sqlshared.LaunchPlanColumns+` FROM launch_plans
 WHERE project = $1 AND domain = $2 AND name = $3 AND state = 1`, p.ID.Project, p.ID.Domain, p.ID.Name), store.KindLaunchPlan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.NotFoundf("active launch plan %s", p.ID)
@@ -95,15 +96,6 @@ func (s *Store) LaunchPlanListActive(ctx context.Context, p store.LaunchPlanList
 		return nil, err
 	}
 	b := listsql.New(dialect)
-	// "state = 1" is written literally so the partial indexes on active rows apply.
-	conds := []string{"state = 1"}
-	for _, c := range []struct{ col, value string }{{"project", p.Project}, {"domain", p.Domain}, {"name", p.Name}} {
-		if c.value != "" {
-			conds = append(conds, c.col+" = "+b.Arg(c.value))
-		}
-	}
-	if p.ScheduledOnly {
-		conds = append(conds, "schedule IS NOT NULL")
-	}
+	conds := sqlshared.ActiveLaunchPlanScope(b, p)
 	return s.listEntities(ctx, store.KindLaunchPlan, q, b, conds)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 var namedEntityListColumns = listsql.Columns{
@@ -32,7 +33,7 @@ func (s *Store) NamedEntityGet(ctx context.Context, p store.NamedEntityGetParams
 		updatedAt *time.Time
 	)
 	err := s.pool.QueryRow(ctx, `SELECT COALESCE(m.description, ''), COALESCE(m.state, 0), m.updated_at
-FROM (SELECT 1 FROM `+tables[p.Kind]+` WHERE project = $1 AND domain = $2 AND name = $3 LIMIT 1) AS e
+FROM (SELECT 1 FROM `+sqlshared.EntityTable(p.Kind)+` WHERE project = $1 AND domain = $2 AND name = $3 LIMIT 1) AS e
 LEFT JOIN named_entity_metadata AS m ON m.kind = $4 AND m.project = $1 AND m.domain = $2 AND m.name = $3`,
 		p.ID.Project, p.ID.Domain, p.ID.Name, int32(p.Kind)).Scan(&ne.Description, &state, &updatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -59,7 +60,7 @@ func (s *Store) NamedEntityUpsert(ctx context.Context, p store.NamedEntityUpsert
 	tag, err := s.pool.Exec(ctx, `INSERT INTO named_entity_metadata
 (kind, project, domain, name, description, state, created_at, updated_at)
 SELECT $1, $2, $3, $4, $5, $6, $7, $7
-WHERE EXISTS (SELECT 1 FROM `+tables[p.Kind]+` WHERE project = $2 AND domain = $3 AND name = $4)
+WHERE EXISTS (SELECT 1 FROM `+sqlshared.EntityTable(p.Kind)+` WHERE project = $2 AND domain = $3 AND name = $4)
 ON CONFLICT (kind, project, domain, name)
 DO UPDATE SET description = excluded.description, state = excluded.state, updated_at = excluded.updated_at`,
 		int32(p.Kind), p.ID.Project, p.ID.Domain, p.ID.Name, p.Description, int32(p.State), now)
@@ -92,7 +93,7 @@ func (s *Store) NamedEntityList(ctx context.Context, p store.NamedEntityListPara
 	// A flat join grouped by name, rather than a DISTINCT subquery, lets the
 	// planner walk the name index and stop at the page limit.
 	query := `SELECT t.name, COALESCE(m.description, ''), COALESCE(m.state, 0), m.updated_at
-FROM ` + tables[p.Kind] + ` AS t
+FROM ` + sqlshared.EntityTable(p.Kind) + ` AS t
 LEFT JOIN named_entity_metadata AS m
   ON m.kind = ` + kind + ` AND m.project = t.project AND m.domain = t.domain AND m.name = t.name` +
 		listsql.Where(append(conds, more...)) + `
@@ -101,21 +102,8 @@ GROUP BY t.name, m.description, m.state, m.updated_at` + order
 	if err != nil {
 		return nil, fmt.Errorf("list %s named entities: %w", p.Kind, err)
 	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.NamedEntity, error) {
-		ne := &store.NamedEntity{Kind: p.Kind, ID: store.NamedEntityID{Project: p.Project, Domain: p.Domain}}
-		var (
-			state     int32
-			updatedAt *time.Time
-		)
-		if err := row.Scan(&ne.ID.Name, &ne.Description, &state, &updatedAt); err != nil {
-			return nil, err
-		}
-		ne.State = store.NamedEntityState(state)
-		if updatedAt != nil {
-			ne.UpdatedAt = fromDB(*updatedAt)
-		}
-		return ne, nil
-	})
+	defer rows.Close()
+	items, err := decode.NamedEntities(rows, p.Kind, p.Project, p.Domain)
 	if err != nil {
 		return nil, fmt.Errorf("list %s named entities: %w", p.Kind, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 const (
@@ -17,7 +18,7 @@ phase = $1, closure = COALESCE($2, closure), engine_state = COALESCE($3, engine_
 wake_at = $4, started_at = $5, ended_at = $6, updated_at = $7,
 version = version + 1, event_seq = event_seq + $8
 WHERE id = $9 AND version = $10 AND lease_owner = $11 AND lease_expires_at > $7
-RETURNING ` + executionColumns
+RETURNING ` + sqlshared.ExecutionColumns
 
 	nodeUpsertSQL = `INSERT INTO node_executions (execution_id, node_id, parent_node_id, spec_node_id, phase,
 attempts, system_failures, closure, engine_state, input_uri, output_uri, created_at, updated_at, started_at, ended_at)
@@ -58,17 +59,17 @@ func (s *Store) ExecutionRoundCommit(ctx context.Context, p store.ExecutionRound
 		optDB(p.EndedAt), now, len(p.Events), p.RowID, p.ExpectedVersion, p.Owner)
 	for _, n := range p.Nodes {
 		batch.Queue(nodeUpsertSQL, p.RowID, n.NodeID, n.ParentNodeID, n.SpecNodeID, n.Phase,
-			n.Attempts, n.SystemFailures, nonNil(n.Closure), nonNil(n.EngineState), n.InputURI, n.OutputURI,
+			n.Attempts, n.SystemFailures, sqlshared.NonNil(n.Closure), sqlshared.NonNil(n.EngineState), n.InputURI, n.OutputURI,
 			createdOr(n.CreatedAt, now), now, optDB(n.StartedAt), optDB(n.EndedAt))
 	}
 	for _, t := range p.Tasks {
 		batch.Queue(taskUpsertSQL, p.RowID, t.NodeID, t.RetryAttempt, t.Task.Project, t.Task.Domain,
-			t.Task.Name, t.Task.Version, t.Phase, t.PhaseVersion, nonNil(t.Closure), nonNil(t.PluginState),
+			t.Task.Name, t.Task.Version, t.Phase, t.PhaseVersion, sqlshared.NonNil(t.Closure), sqlshared.NonNil(t.PluginState),
 			createdOr(t.CreatedAt, now), now, optDB(t.StartedAt), optDB(t.EndedAt))
 	}
 	for i, ev := range p.Events {
 		batch.Queue(eventInsertSQL, p.RowID, len(p.Events), i+1, int32(ev.Kind), ev.NodeID, ev.RetryAttempt,
-			ev.Phase, createdOr(ev.OccurredAt, now), nonNil(ev.Body))
+			ev.Phase, createdOr(ev.OccurredAt, now), sqlshared.NonNil(ev.Body))
 	}
 	if store.ExecutionDue(p.WakeAt, p.Now) {
 		batch.Queue(notifySQL, p.RowID)
@@ -77,7 +78,7 @@ func (s *Store) ExecutionRoundCommit(ctx context.Context, p store.ExecutionRound
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		br := tx.SendBatch(ctx, batch)
 		var err error
-		e, err = scanExecution(br.QueryRow())
+		e, err = decode.Execution(br.QueryRow())
 		if errors.Is(err, pgx.ErrNoRows) {
 			_ = br.Close() // the guard failed: later statements are rolled back with the transaction
 			return fmt.Errorf("commit round of execution %d at version %d by %s: %w", p.RowID, p.ExpectedVersion, p.Owner, store.ErrConflict)

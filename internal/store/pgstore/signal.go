@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
 	"github.com/jackc/pgx/v5"
-	"time"
 
 	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
-
-const signalColumns = `execution_id, signal_id, type, value, set_by, created_at, set_at`
 
 // SignalGetOrCreate returns a signal, creating it unset the first time.
 func (s *Store) SignalGetOrCreate(ctx context.Context, p store.SignalGetOrCreateParams) (*store.Signal, error) {
@@ -24,11 +23,11 @@ func (s *Store) SignalGetOrCreate(ctx context.Context, p store.SignalGetOrCreate
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO signals (execution_id, signal_id, type, created_at)
 VALUES ($1, $2, $3, $4) ON CONFLICT (execution_id, signal_id) DO NOTHING`,
-			p.ExecutionRowID, p.SignalID, nonNil(p.Type), toDB(p.Now)); err != nil {
+			p.ExecutionRowID, p.SignalID, sqlshared.NonNil(p.Type), toDB(p.Now)); err != nil {
 			return fmt.Errorf("create signal %s: %w", p.SignalID, err)
 		}
 		var err error
-		sig, err = scanSignal(tx.QueryRow(ctx, `SELECT `+signalColumns+` FROM signals
+		sig, err = decode.Signal(tx.QueryRow(ctx, `SELECT `+sqlshared.SignalColumns+` FROM signals
 WHERE execution_id = $1 AND signal_id = $2`, p.ExecutionRowID, p.SignalID))
 		if err != nil {
 			return fmt.Errorf("get signal %s: %w", p.SignalID, err)
@@ -70,9 +69,9 @@ func (s *Store) SignalSet(ctx context.Context, p store.SignalSetParams) (*store.
 		if store.ExecutionTerminal(phase) {
 			return fmt.Errorf("set signal %s: %w", p.SignalID, store.ErrTerminal)
 		}
-		sig, err = scanSignal(tx.QueryRow(ctx, `UPDATE signals SET value = $3, set_by = $4, set_at = $5
-WHERE execution_id = $1 AND signal_id = $2 AND value IS NULL RETURNING `+signalColumns,
-			p.ExecutionRowID, p.SignalID, nonNil(p.Value), p.SetBy, now))
+		sig, err = decode.Signal(tx.QueryRow(ctx, `UPDATE signals SET value = $3, set_by = $4, set_at = $5
+WHERE execution_id = $1 AND signal_id = $2 AND value IS NULL RETURNING `+sqlshared.SignalColumns,
+			p.ExecutionRowID, p.SignalID, sqlshared.NonNil(p.Value), p.SetBy, now))
 		if errors.Is(err, pgx.ErrNoRows) {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM signals WHERE execution_id = $1 AND signal_id = $2`,
@@ -105,36 +104,15 @@ func (s *Store) SignalList(ctx context.Context, p store.SignalListParams) ([]*st
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+signalColumns+` FROM signals
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlshared.SignalColumns+` FROM signals
 WHERE execution_id = $1 ORDER BY signal_id`, p.ExecutionRowID)
 	if err != nil {
 		return nil, fmt.Errorf("list signals of execution %d: %w", p.ExecutionRowID, err)
 	}
 	defer rows.Close()
-	var items []*store.Signal
-	for rows.Next() {
-		sig, err := scanSignal(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list signals of execution %d: %w", p.ExecutionRowID, err)
-		}
-		items = append(items, sig)
-	}
-	if err := rows.Err(); err != nil {
+	items, err := sqlshared.Collect(rows, decode.Signal)
+	if err != nil {
 		return nil, fmt.Errorf("list signals of execution %d: %w", p.ExecutionRowID, err)
 	}
 	return items, nil
-}
-
-func scanSignal(row scanner) (*store.Signal, error) {
-	var (
-		sig       store.Signal
-		createdAt time.Time
-		setAt     *time.Time
-	)
-	if err := row.Scan(&sig.ExecutionRowID, &sig.SignalID, &sig.Type, &sig.Value, &sig.SetBy, &createdAt, &setAt); err != nil {
-		return nil, err
-	}
-	sig.Type = nonNil(sig.Type)
-	sig.CreatedAt, sig.SetAt = fromDB(createdAt), optTime(setAt)
-	return &sig, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
 	"github.com/flyte-go/flyte/internal/store/migrate"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -117,6 +118,9 @@ func toDB(t time.Time) time.Time { return store.Timestamp(t) }
 // fromDB returns a stored time in UTC.
 func fromDB(t time.Time) time.Time { return t.UTC() }
 
+// decode builds store records from this engine's columns.
+var decode = sqlshared.Decoder[time.Time]{FromDB: fromDB}
+
 var dialect = listsql.Dialect{
 	Value: func(v any) any {
 		if t, ok := v.(time.Time); ok {
@@ -125,21 +129,4 @@ var dialect = listsql.Dialect{
 		return v
 	},
 	Contains: func(col, ph string) string { return "strpos(" + col + ", " + ph + ") > 0" },
-}
-
-// nonNil returns b, or an empty slice for nil, so NOT NULL bytea columns
-// receive an empty value rather than NULL.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
-// nilIfEmpty maps an empty slice to nil, which is stored as NULL.
-func nilIfEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }

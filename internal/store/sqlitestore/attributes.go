@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 const attributesKeyMatch = `resource_type = $1 AND project = $2 AND domain = $3 AND workflow = $4 AND launch_plan = $5`
@@ -28,11 +29,11 @@ func (s *Store) AttributesUpsert(ctx context.Context, p store.AttributesUpsertPa
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 ON CONFLICT (resource_type, project, domain, workflow, launch_plan)
 DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
-RETURNING created_at`, append(keyArgs(p.Key), nonNil(p.Body), now)...).Scan(&createdAt)
+RETURNING created_at`, append(keyArgs(p.Key), sqlshared.NonNil(p.Body), now)...).Scan(&createdAt)
 	if err != nil {
 		return nil, fmt.Errorf("set attributes %+v: %w", p.Key, err)
 	}
-	return &store.Attributes{Key: p.Key, Body: bytes.Clone(nonNil(p.Body)), CreatedAt: fromDB(createdAt), UpdatedAt: fromDB(now)}, nil
+	return &store.Attributes{Key: p.Key, Body: bytes.Clone(sqlshared.NonNil(p.Body)), CreatedAt: fromDB(createdAt), UpdatedAt: fromDB(now)}, nil
 }
 
 // AttributesGet returns the attributes stored at exactly this key.

@@ -9,39 +9,8 @@ import (
 
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
-
-// tables names the table of each kind.
-var tables = map[store.Kind]string{
-	store.KindTask:       "tasks",
-	store.KindWorkflow:   "workflows",
-	store.KindLaunchPlan: "launch_plans",
-}
-
-const (
-	entityColumns     = `id, project, domain, name, version, digest, body, created_at`
-	launchPlanColumns = entityColumns + `, workflow_name, workflow_version, schedule, state, updated_at`
-)
-
-func columnsOf(k store.Kind) string {
-	if k == store.KindLaunchPlan {
-		return launchPlanColumns
-	}
-	return entityColumns
-}
-
-var entityListColumns = listsql.Columns{
-	Fields: map[string]string{
-		"name":             "name",
-		"version":          "version",
-		"created_at":       "created_at",
-		"updated_at":       "updated_at",
-		"state":            "state",
-		"workflow_name":    "workflow_name",
-		"workflow_version": "workflow_version",
-	},
-	Key: "id",
-}
 
 // EntityCreate registers one version of an entity, idempotently by digest.
 func (s *Store) EntityCreate(ctx context.Context, p store.EntityCreateParams) (*store.Entity, bool, error) {
@@ -61,14 +30,14 @@ func (s *Store) EntityCreate(ctx context.Context, p store.EntityCreateParams) (*
 (project, domain, name, version, digest, body, created_at, workflow_name, workflow_version, schedule, state, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $7)
 ON CONFLICT (project, domain, name, version) DO NOTHING`,
-				p.ID.Project, p.ID.Domain, p.ID.Name, p.ID.Version, p.Digest, nonNil(p.Body), now,
-				p.WorkflowName, p.WorkflowVersion, nilIfEmpty(p.Schedule))
+				p.ID.Project, p.ID.Domain, p.ID.Name, p.ID.Version, p.Digest, sqlshared.NonNil(p.Body), now,
+				p.WorkflowName, p.WorkflowVersion, sqlshared.NilIfEmpty(p.Schedule))
 		} else {
-			res, err = tx.ExecContext(ctx, `INSERT INTO `+tables[p.Kind]+`
+			res, err = tx.ExecContext(ctx, `INSERT INTO `+sqlshared.EntityTable(p.Kind)+`
 (project, domain, name, version, digest, body, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (project, domain, name, version) DO NOTHING`,
-				p.ID.Project, p.ID.Domain, p.ID.Name, p.ID.Version, p.Digest, nonNil(p.Body), now)
+				p.ID.Project, p.ID.Domain, p.ID.Name, p.ID.Version, p.Digest, sqlshared.NonNil(p.Body), now)
 		}
 		if err != nil {
 			return fmt.Errorf("create %s %s: %w", p.Kind, p.ID, err)
@@ -102,12 +71,12 @@ ON CONFLICT (project, domain, name, version) DO NOTHING`,
 func newEntity(p store.EntityCreateParams, now int64) *store.Entity {
 	e := &store.Entity{
 		Kind: p.Kind, ID: p.ID,
-		Digest: bytes.Clone(p.Digest), Body: bytes.Clone(nonNil(p.Body)),
+		Digest: bytes.Clone(p.Digest), Body: bytes.Clone(sqlshared.NonNil(p.Body)),
 		CreatedAt: fromDB(now), UpdatedAt: fromDB(now),
 	}
 	if p.Kind == store.KindLaunchPlan {
 		e.WorkflowName, e.WorkflowVersion = p.WorkflowName, p.WorkflowVersion
-		e.Schedule = bytes.Clone(nilIfEmpty(p.Schedule))
+		e.Schedule = bytes.Clone(sqlshared.NilIfEmpty(p.Schedule))
 	}
 	return e
 }
@@ -123,10 +92,10 @@ func (s *Store) EntityGet(ctx context.Context, p store.EntityGetParams) (*store.
 
 // getEntity reads one version and its row id; a missing row is ErrNotFound.
 func getEntity(ctx context.Context, q querier, k store.Kind, id store.EntityID) (int64, *store.Entity, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+columnsOf(k)+` FROM `+tables[k]+`
+	row := q.QueryRowContext(ctx, `SELECT `+sqlshared.EntityColumnsOf(k)+` FROM `+sqlshared.EntityTable(k)+`
 WHERE project = $1 AND domain = $2 AND name = $3 AND version = $4`,
 		id.Project, id.Domain, id.Name, id.Version)
-	rowID, e, err := scanEntity(row, k)
+	rowID, e, err := decode.Entity(row, k)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, store.NotFoundf("%s %s", k, id)
 	}
@@ -136,35 +105,6 @@ WHERE project = $1 AND domain = $2 AND name = $3 AND version = $4`,
 	return rowID, e, nil
 }
 
-func scanEntity(row scanner, k store.Kind) (int64, *store.Entity, error) {
-	var (
-		rowID, createdAt int64
-		e                = store.Entity{Kind: k}
-	)
-	dest := []any{&rowID, &e.ID.Project, &e.ID.Domain, &e.ID.Name, &e.ID.Version, &e.Digest, &e.Body, &createdAt}
-	var (
-		state     int32
-		updatedAt int64
-	)
-	if k == store.KindLaunchPlan {
-		dest = append(dest, &e.WorkflowName, &e.WorkflowVersion, &e.Schedule, &state, &updatedAt)
-	}
-	if err := row.Scan(dest...); err != nil {
-		return 0, nil, err
-	}
-	e.CreatedAt = fromDB(createdAt)
-	e.UpdatedAt = e.CreatedAt
-	if k == store.KindLaunchPlan {
-		e.State = store.LaunchPlanState(state)
-		e.UpdatedAt = fromDB(updatedAt)
-		e.Schedule = nilIfEmpty(e.Schedule)
-	}
-	if e.Body == nil {
-		e.Body = []byte{}
-	}
-	return rowID, &e, nil
-}
-
 // EntityList returns one page of versions.
 func (s *Store) EntityList(ctx context.Context, p store.EntityListParams) (*store.Page[*store.Entity], error) {
 	q, err := store.PrepareEntityList(p)
@@ -172,46 +112,26 @@ func (s *Store) EntityList(ctx context.Context, p store.EntityListParams) (*stor
 		return nil, err
 	}
 	b := listsql.New(dialect)
-	conds := []string{"project = " + b.Arg(p.Project), "domain = " + b.Arg(p.Domain)}
-	if p.Name != "" {
-		conds = append(conds, "name = "+b.Arg(p.Name))
-	}
-	return s.listEntities(ctx, p.Kind, q, b, conds)
+	return s.listEntities(ctx, p.Kind, q, b, sqlshared.EntityScope(b, p.Project, p.Domain, p.Name))
 }
 
 // listEntities runs a list query over one entity table: conds scope it,
 // q adds the filters, keyset, order and limit.
 func (s *Store) listEntities(ctx context.Context, k store.Kind, q *store.ListQuery, b *listsql.Builder, conds []string) (*store.Page[*store.Entity], error) {
-	more, err := b.Conditions(q, entityListColumns)
+	query, err := sqlshared.EntityListQuery(b, k, q, conds)
 	if err != nil {
 		return nil, err
 	}
-	order, err := b.OrderLimit(q, entityListColumns)
-	if err != nil {
-		return nil, err
-	}
-	query := `SELECT ` + columnsOf(k) + ` FROM ` + tables[k] + listsql.Where(append(conds, more...)) + order
 	rows, err := s.reader.QueryContext(ctx, query, b.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("list %ss: %w", k, err)
 	}
 	defer rows.Close()
-	var (
-		items []*store.Entity
-		ids   []int64
-	)
-	for rows.Next() {
-		id, e, err := scanEntity(rows, k)
-		if err != nil {
-			return nil, fmt.Errorf("list %ss: %w", k, err)
-		}
-		items = append(items, e)
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
+	items, ids, err := decode.Entities(rows, k)
+	if err != nil {
 		return nil, fmt.Errorf("list %ss: %w", k, err)
 	}
-	return store.NewPage(q, items, func(i int) any { return ids[i] }), nil
+	return sqlshared.NewEntityPage(q, items, ids), nil
 }
 
 // EntityListIDs returns one page of the distinct names in a project and domain.
@@ -220,32 +140,17 @@ func (s *Store) EntityListIDs(ctx context.Context, p store.EntityListParams) (*s
 	if err != nil {
 		return nil, err
 	}
-	cols := listsql.Columns{Fields: map[string]string{"name": "name"}, Key: "name"}
-	b := listsql.New(dialect)
-	conds := []string{"project = " + b.Arg(p.Project), "domain = " + b.Arg(p.Domain)}
-	more, err := b.Conditions(q, cols)
+	query, args, err := sqlshared.EntityNamesQuery(dialect, p, q)
 	if err != nil {
 		return nil, err
 	}
-	order, err := b.OrderLimit(q, cols)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT name FROM `+tables[p.Kind]+
-		listsql.Where(append(conds, more...))+order, b.Args()...)
+	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s names: %w", p.Kind, err)
 	}
 	defer rows.Close()
-	var items []store.NamedEntityID
-	for rows.Next() {
-		id := store.NamedEntityID{Project: p.Project, Domain: p.Domain}
-		if err := rows.Scan(&id.Name); err != nil {
-			return nil, fmt.Errorf("list %s names: %w", p.Kind, err)
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
+	items, err := sqlshared.EntityNames(rows, p.Project, p.Domain)
+	if err != nil {
 		return nil, fmt.Errorf("list %s names: %w", p.Kind, err)
 	}
 	return store.NewPage(q, items, nil), nil

@@ -9,34 +9,14 @@ import (
 	"time"
 
 	"github.com/flyte-go/flyte/internal/store"
-	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 var _ store.ExecutionStore = (*Store)(nil)
 
-const executionColumns = `id, project, domain, name, lp_project, lp_domain, lp_name, lp_version,
-wf_project, wf_domain, wf_name, wf_version, mode, principal, parent_node_execution,
-ref_project, ref_domain, ref_name, phase, state, spec, closure, inputs_uri, engine_state,
-abort_requested, abort_cause, abort_principal, version, lease_owner, lease_expires_at, wake_at,
-created_at, updated_at, started_at, ended_at`
-
 // terminalPhases is the SQL list of terminal execution phases; it matches
 // store.ExecutionTerminal and the partial index executions_due.
 const terminalPhases = `(4, 6, 7, 8)`
-
-var executionListColumns = listsql.Columns{
-	Fields: map[string]string{
-		"name":             "name",
-		"phase":            "phase",
-		"workflow.name":    "wf_name",
-		"launch_plan.name": "lp_name",
-		"mode":             "mode",
-		"state":            "state",
-		"created_at":       "created_at",
-		"updated_at":       "updated_at",
-	},
-	Key: "id",
-}
 
 // ExecutionCreate stores a new execution in phase QUEUED, due at once.
 func (s *Store) ExecutionCreate(ctx context.Context, p store.ExecutionCreateParams) (*store.Execution, error) {
@@ -55,13 +35,13 @@ ref_project, ref_domain, ref_name, phase, state, spec, closure, inputs_uri, engi
 wake_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, 0, $18, $19, $20, X'', $21, $21, $21)
 ON CONFLICT (project, domain, name) DO NOTHING
-RETURNING `+executionColumns,
+RETURNING `+sqlshared.ExecutionColumns,
 		p.ID.Project, p.ID.Domain, p.ID.Name,
 		p.LaunchPlan.Project, p.LaunchPlan.Domain, p.LaunchPlan.Name, p.LaunchPlan.Version,
 		p.Workflow.Project, p.Workflow.Domain, p.Workflow.Name, p.Workflow.Version,
 		p.Mode, p.Principal, p.ParentNodeExecution, refProject, refDomain, refName,
-		nonNil(p.Spec), nonNil(p.Closure), p.InputsURI, now)
-	e, err := scanExecution(row)
+		sqlshared.NonNil(p.Spec), sqlshared.NonNil(p.Closure), p.InputsURI, now)
+	e, err := decode.Execution(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("execution %s: %w", formatID(p.ID), store.ErrAlreadyExists)
 	}
@@ -77,7 +57,7 @@ func (s *Store) ExecutionGet(ctx context.Context, p store.ExecutionGetParams) (*
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	e, err := scanExecution(s.reader.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions
+	e, err := decode.Execution(s.reader.QueryRowContext(ctx, `SELECT `+sqlshared.ExecutionColumns+` FROM executions
 WHERE project = $1 AND domain = $2 AND name = $3`, p.ID.Project, p.ID.Domain, p.ID.Name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.NotFoundf("execution %s", formatID(p.ID))
@@ -94,7 +74,7 @@ func (s *Store) ExecutionGetByID(ctx context.Context, id int64) (*store.Executio
 }
 
 func getExecutionByID(ctx context.Context, q querier, id int64) (*store.Execution, error) {
-	e, err := scanExecution(q.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE id = $1`, id))
+	e, err := decode.Execution(q.QueryRowContext(ctx, `SELECT `+sqlshared.ExecutionColumns+` FROM executions WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.NotFoundf("execution with row id %d", id)
 	}
@@ -110,29 +90,20 @@ func (s *Store) ExecutionList(ctx context.Context, p store.ListParams) (*store.P
 	if err != nil {
 		return nil, err
 	}
-	b := listsql.New(dialect)
-	conds := []string{"project = " + b.Arg(p.Project), "domain = " + b.Arg(p.Domain)}
-	if !store.ExecutionListShowsArchived(q) {
-		conds = append(conds, "state = 0")
-	}
-	more, err := b.Conditions(q, executionListColumns)
+	query, args, err := sqlshared.ExecutionListQuery(dialect, p, q)
 	if err != nil {
 		return nil, err
 	}
-	order, err := b.OrderLimit(q, executionListColumns)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+executionColumns+` FROM executions`+
-		listsql.Where(append(conds, more...))+order, b.Args()...)
+	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
-	items, err := collectExecutions(rows)
+	defer rows.Close()
+	items, err := sqlshared.Collect(rows, decode.Execution)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
-	return store.NewPage(q, items, func(i int) any { return items[i].RowID }), nil
+	return sqlshared.NewExecutionPage(q, items), nil
 }
 
 // ExecutionRequestAbort records an abort request and makes the execution due.
@@ -146,14 +117,14 @@ func (s *Store) ExecutionRequestAbort(ctx context.Context, p store.ExecutionRequ
 	var e *store.Execution
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		e, err = scanExecution(tx.QueryRowContext(ctx, `UPDATE executions SET
+		e, err = decode.Execution(tx.QueryRowContext(ctx, `UPDATE executions SET
 abort_cause = CASE WHEN abort_requested = 1 THEN abort_cause ELSE $4 END,
 abort_principal = CASE WHEN abort_requested = 1 THEN abort_principal ELSE $5 END,
 abort_requested = 1,
 wake_at = CASE WHEN wake_at IS NOT NULL AND wake_at < $6 THEN wake_at ELSE $6 END,
 version = version + 1, updated_at = $6
 WHERE project = $1 AND domain = $2 AND name = $3 AND phase NOT IN `+terminalPhases+`
-RETURNING `+executionColumns, p.ID.Project, p.ID.Domain, p.ID.Name, p.Cause, p.Principal, now))
+RETURNING `+sqlshared.ExecutionColumns, p.ID.Project, p.ID.Domain, p.ID.Name, p.Cause, p.Principal, now))
 		if errors.Is(err, sql.ErrNoRows) {
 			return abortRefused(ctx, tx, p.ID)
 		}
@@ -188,8 +159,8 @@ func (s *Store) ExecutionSetState(ctx context.Context, p store.ExecutionSetState
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	e, err := scanExecution(s.writer.QueryRowContext(ctx, `UPDATE executions SET state = $4, updated_at = $5
-WHERE project = $1 AND domain = $2 AND name = $3 RETURNING `+executionColumns,
+	e, err := decode.Execution(s.writer.QueryRowContext(ctx, `UPDATE executions SET state = $4, updated_at = $5
+WHERE project = $1 AND domain = $2 AND name = $3 RETURNING `+sqlshared.ExecutionColumns,
 		p.ID.Project, p.ID.Domain, p.ID.Name, int32(p.State), toDB(p.Now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.NotFoundf("execution %s", formatID(p.ID))
@@ -213,27 +184,17 @@ WHERE id IN (
     WHERE wake_at IS NOT NULL AND wake_at <= $3 AND phase NOT IN `+terminalPhases+`
       AND (lease_owner = '' OR lease_owner = $1 OR lease_expires_at IS NULL OR lease_expires_at <= $3)
     ORDER BY wake_at, id LIMIT $4)
-RETURNING `+executionColumns, p.Owner, toDB(store.LeaseUntil(p.Now, p.LeaseFor)), now, p.Limit)
+RETURNING `+sqlshared.ExecutionColumns, p.Owner, toDB(store.LeaseUntil(p.Now, p.LeaseFor)), now, p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim executions: %w", err)
 	}
-	items, err := collectExecutions(rows)
+	defer rows.Close()
+	items, err := sqlshared.Collect(rows, decode.Execution)
 	if err != nil {
 		return nil, fmt.Errorf("claim executions: %w", err)
 	}
-	sortClaimed(items)
+	sqlshared.SortClaimed(items)
 	return items, nil
-}
-
-// sortClaimed orders claimed executions by due time then id, as they were
-// chosen (RETURNING does not keep the subquery's order).
-func sortClaimed(items []*store.Execution) {
-	slices.SortFunc(items, func(a, b *store.Execution) int {
-		if c := a.WakeAt.Compare(*b.WakeAt); c != 0 {
-			return c
-		}
-		return int(a.RowID - b.RowID)
-	})
 }
 
 // ExecutionLeaseRenew extends Owner's leases and returns the ids still held.
@@ -251,15 +212,8 @@ WHERE lease_owner = $2 AND id IN (SELECT value FROM json_each($3)) RETURNING id`
 		return nil, fmt.Errorf("renew leases: %w", err)
 	}
 	defer rows.Close()
-	var held []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("renew leases: %w", err)
-		}
-		held = append(held, id)
-	}
-	if err := rows.Err(); err != nil {
+	held, err := sqlshared.Collect(rows, sqlshared.Int64)
+	if err != nil {
 		return nil, fmt.Errorf("renew leases: %w", err)
 	}
 	slices.Sort(held)
@@ -282,61 +236,6 @@ WHERE lease_owner = $1 AND id IN (SELECT value FROM json_each($2))`, p.Owner, id
 		return fmt.Errorf("release leases: %w", err)
 	}
 	return nil
-}
-
-func scanExecution(row scanner) (*store.Execution, error) {
-	var (
-		e                     store.Execution
-		refProject, refDomain sql.NullString
-		refName               sql.NullString
-		abort                 int64
-		phase, state          int32
-		leaseExpires, wakeAt  sql.NullInt64
-		createdAt, updatedAt  int64
-		startedAt, endedAt    sql.NullInt64
-	)
-	if err := row.Scan(&e.RowID, &e.ID.Project, &e.ID.Domain, &e.ID.Name,
-		&e.LaunchPlan.Project, &e.LaunchPlan.Domain, &e.LaunchPlan.Name, &e.LaunchPlan.Version,
-		&e.Workflow.Project, &e.Workflow.Domain, &e.Workflow.Name, &e.Workflow.Version,
-		&e.Mode, &e.Principal, &e.ParentNodeExecution, &refProject, &refDomain, &refName,
-		&phase, &state, &e.Spec, &e.Closure, &e.InputsURI, &e.EngineState,
-		&abort, &e.AbortCause, &e.AbortPrincipal, &e.Version, &e.LeaseOwner, &leaseExpires, &wakeAt,
-		&createdAt, &updatedAt, &startedAt, &endedAt); err != nil {
-		return nil, err
-	}
-	if refName.Valid {
-		e.ReferenceExecution = &store.ExecutionID{Project: refProject.String, Domain: refDomain.String, Name: refName.String}
-	}
-	e.Phase, e.State, e.AbortRequested = store.ExecutionPhase(phase), store.ExecutionState(state), abort != 0
-	if leaseExpires.Valid {
-		e.LeaseExpiresAt = fromDB(leaseExpires.Int64)
-	}
-	e.WakeAt, e.StartedAt, e.EndedAt = optTime(wakeAt), optTime(startedAt), optTime(endedAt)
-	e.CreatedAt, e.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
-	e.Spec, e.Closure, e.EngineState = nonNil(e.Spec), nonNil(e.Closure), nonNil(e.EngineState)
-	return &e, nil
-}
-
-func collectExecutions(rows *sql.Rows) ([]*store.Execution, error) {
-	defer rows.Close()
-	var items []*store.Execution
-	for rows.Next() {
-		e, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, e)
-	}
-	return items, rows.Err()
-}
-
-// optTime converts a nullable stored time.
-func optTime(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromDB(v.Int64)
-	return &t
 }
 
 // optDB converts an optional time to a nullable stored time.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 // LaunchPlanSetState activates or deactivates one launch plan version. The
@@ -26,7 +27,7 @@ func (s *Store) LaunchPlanSetState(ctx context.Context, p store.LaunchPlanSetSta
 		}
 		if p.State == store.LaunchPlanStateActive {
 			// Deactivate first: the unique index allows one active row per name.
-			prevID, prev, err := scanEntity(tx.QueryRowContext(ctx, `SELECT `+launchPlanColumns+` FROM launch_plans
+			prevID, prev, err := decode.Entity(tx.QueryRowContext(ctx, `SELECT `+sqlshared.LaunchPlanColumns+` FROM launch_plans
 WHERE project = $1 AND domain = $2 AND name = $3 AND state = 1 AND id <> $4`,
 				p.ID.Project, p.ID.Domain, p.ID.Name, targetID), store.KindLaunchPlan)
 			switch {
@@ -69,7 +70,7 @@ func (s *Store) LaunchPlanGetActive(ctx context.Context, p store.LaunchPlanGetAc
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	_, e, err := scanEntity(s.reader.QueryRowContext(ctx, `SELECT `+launchPlanColumns+` FROM launch_plans
+	_, e, err := decode.Entity(s.reader.QueryRowContext(ctx, `SELECT `+sqlshared.LaunchPlanColumns+` FROM launch_plans
 WHERE project = $1 AND domain = $2 AND name = $3 AND state = 1`, p.ID.Project, p.ID.Domain, p.ID.Name), store.KindLaunchPlan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.NotFoundf("active launch plan %s", p.ID)
@@ -87,15 +88,6 @@ func (s *Store) LaunchPlanListActive(ctx context.Context, p store.LaunchPlanList
 		return nil, err
 	}
 	b := listsql.New(dialect)
-	// "state = 1" is written literally so the partial index on active rows applies.
-	conds := []string{"state = 1"}
-	for _, c := range []struct{ col, value string }{{"project", p.Project}, {"domain", p.Domain}, {"name", p.Name}} {
-		if c.value != "" {
-			conds = append(conds, c.col+" = "+b.Arg(c.value))
-		}
-	}
-	if p.ScheduledOnly {
-		conds = append(conds, "schedule IS NOT NULL")
-	}
+	conds := sqlshared.ActiveLaunchPlanScope(b, p)
 	return s.listEntities(ctx, store.KindLaunchPlan, q, b, conds)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 var namedEntityListColumns = listsql.Columns{
@@ -30,7 +31,7 @@ func (s *Store) NamedEntityGet(ctx context.Context, p store.NamedEntityGetParams
 		updatedAt sql.NullInt64
 	)
 	err := s.reader.QueryRowContext(ctx, `SELECT COALESCE(m.description, ''), COALESCE(m.state, 0), m.updated_at
-FROM (SELECT 1 FROM `+tables[p.Kind]+` WHERE project = $1 AND domain = $2 AND name = $3 LIMIT 1) AS e
+FROM (SELECT 1 FROM `+sqlshared.EntityTable(p.Kind)+` WHERE project = $1 AND domain = $2 AND name = $3 LIMIT 1) AS e
 LEFT JOIN named_entity_metadata AS m ON m.kind = $4 AND m.project = $1 AND m.domain = $2 AND m.name = $3`,
 		p.ID.Project, p.ID.Domain, p.ID.Name, int32(p.Kind)).Scan(&ne.Description, &state, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -54,7 +55,7 @@ func (s *Store) NamedEntityUpsert(ctx context.Context, p store.NamedEntityUpsert
 	now := toDB(p.Now)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+tables[p.Kind]+` WHERE project = $1 AND domain = $2 AND name = $3 LIMIT 1`,
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+sqlshared.EntityTable(p.Kind)+` WHERE project = $1 AND domain = $2 AND name = $3 LIMIT 1`,
 			p.ID.Project, p.ID.Domain, p.ID.Name).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.NotFoundf("%s %s", p.Kind, p.ID)
@@ -101,7 +102,7 @@ func (s *Store) NamedEntityList(ctx context.Context, p store.NamedEntityListPara
 	// SQLite allows; they are equal on every row of a group, as the join
 	// matches at most one metadata row per name.
 	query := `SELECT t.name, COALESCE(m.description, ''), COALESCE(m.state, 0), m.updated_at
-FROM ` + tables[p.Kind] + ` AS t
+FROM ` + sqlshared.EntityTable(p.Kind) + ` AS t
 LEFT JOIN named_entity_metadata AS m
   ON m.kind = ` + kind + ` AND m.project = t.project AND m.domain = t.domain AND m.name = t.name` +
 		listsql.Where(append(conds, more...)) + `
@@ -111,23 +112,8 @@ GROUP BY t.name` + order
 		return nil, fmt.Errorf("list %s named entities: %w", p.Kind, err)
 	}
 	defer rows.Close()
-	var items []*store.NamedEntity
-	for rows.Next() {
-		ne := &store.NamedEntity{Kind: p.Kind, ID: store.NamedEntityID{Project: p.Project, Domain: p.Domain}}
-		var (
-			state     int32
-			updatedAt sql.NullInt64
-		)
-		if err := rows.Scan(&ne.ID.Name, &ne.Description, &state, &updatedAt); err != nil {
-			return nil, fmt.Errorf("list %s named entities: %w", p.Kind, err)
-		}
-		ne.State = store.NamedEntityState(state)
-		if updatedAt.Valid {
-			ne.UpdatedAt = fromDB(updatedAt.Int64)
-		}
-		items = append(items, ne)
-	}
-	if err := rows.Err(); err != nil {
+	items, err := decode.NamedEntities(rows, p.Kind, p.Project, p.Domain)
+	if err != nil {
 		return nil, fmt.Errorf("list %s named entities: %w", p.Kind, err)
 	}
 	return store.NewPage(q, items, nil), nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 const (
@@ -17,7 +18,7 @@ phase = $1, closure = COALESCE($2, closure), engine_state = COALESCE($3, engine_
 wake_at = $4, started_at = $5, ended_at = $6, updated_at = $7,
 version = version + 1, event_seq = event_seq + $8
 WHERE id = $9 AND version = $10 AND lease_owner = $11 AND lease_expires_at > $7
-RETURNING ` + executionColumns + `, event_seq`
+RETURNING ` + sqlshared.ExecutionColumns + `, event_seq`
 
 	nodeUpsertSQL = `INSERT INTO node_executions (execution_id, node_id, parent_node_id, spec_node_id, phase,
 attempts, system_failures, closure, engine_state, input_uri, output_uri, created_at, updated_at, started_at, ended_at)
@@ -148,7 +149,7 @@ func upsertRound(ctx context.Context, tx *sql.Tx, stmts *roundStmts, p store.Exe
 		st := tx.StmtContext(ctx, stmts.node)
 		for _, n := range p.Nodes {
 			if _, err := st.ExecContext(ctx, p.RowID, n.NodeID, n.ParentNodeID, n.SpecNodeID, n.Phase,
-				n.Attempts, n.SystemFailures, nonNil(n.Closure), nonNil(n.EngineState), n.InputURI, n.OutputURI,
+				n.Attempts, n.SystemFailures, sqlshared.NonNil(n.Closure), sqlshared.NonNil(n.EngineState), n.InputURI, n.OutputURI,
 				createdOr(n.CreatedAt, now), now, optDB(n.StartedAt), optDB(n.EndedAt)); err != nil {
 				return fmt.Errorf("upsert node %s: %w", n.NodeID, err)
 			}
@@ -158,7 +159,7 @@ func upsertRound(ctx context.Context, tx *sql.Tx, stmts *roundStmts, p store.Exe
 		st := tx.StmtContext(ctx, stmts.task)
 		for _, t := range p.Tasks {
 			if _, err := st.ExecContext(ctx, p.RowID, t.NodeID, t.RetryAttempt, t.Task.Project, t.Task.Domain,
-				t.Task.Name, t.Task.Version, t.Phase, t.PhaseVersion, nonNil(t.Closure), nonNil(t.PluginState),
+				t.Task.Name, t.Task.Version, t.Phase, t.PhaseVersion, sqlshared.NonNil(t.Closure), sqlshared.NonNil(t.PluginState),
 				createdOr(t.CreatedAt, now), now, optDB(t.StartedAt), optDB(t.EndedAt)); err != nil {
 				return fmt.Errorf("upsert attempt %d of node %s: %w", t.RetryAttempt, t.NodeID, err)
 			}
@@ -169,7 +170,7 @@ func upsertRound(ctx context.Context, tx *sql.Tx, stmts *roundStmts, p store.Exe
 		first := lastSeq - int64(len(p.Events)) + 1
 		for i, ev := range p.Events {
 			if _, err := st.ExecContext(ctx, p.RowID, first+int64(i), int32(ev.Kind), ev.NodeID, ev.RetryAttempt,
-				ev.Phase, createdOr(ev.OccurredAt, now), nonNil(ev.Body)); err != nil {
+				ev.Phase, createdOr(ev.OccurredAt, now), sqlshared.NonNil(ev.Body)); err != nil {
 				return fmt.Errorf("append event: %w", err)
 			}
 		}
@@ -187,7 +188,7 @@ func createdOr(t time.Time, now int64) int64 {
 
 // scanExecutionSeq scans an execution followed by its event counter.
 func scanExecutionSeq(row scanner, seq *int64) (*store.Execution, error) {
-	return scanExecution(&seqScanner{row: row, seq: seq})
+	return decode.Execution(&seqScanner{row: row, seq: seq})
 }
 
 // seqScanner appends one destination to every Scan.

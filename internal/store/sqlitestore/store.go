@@ -28,6 +28,7 @@ import (
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/listsql"
 	"github.com/flyte-go/flyte/internal/store/migrate"
+	"github.com/flyte-go/flyte/internal/store/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -214,6 +215,9 @@ func toDB(t time.Time) int64 { return store.Timestamp(t).UnixMicro() }
 // fromDB converts a stored time back.
 func fromDB(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
+// decode builds store records from this engine's columns.
+var decode = sqlshared.Decoder[int64]{FromDB: fromDB}
+
 var dialect = listsql.Dialect{
 	Value: func(v any) any {
 		if t, ok := v.(time.Time); ok {
@@ -222,21 +226,4 @@ var dialect = listsql.Dialect{
 		return v
 	},
 	Contains: func(col, ph string) string { return "instr(" + col + ", " + ph + ") > 0" },
-}
-
-// nonNil returns b, or an empty slice for nil, so NOT NULL blob columns
-// receive an empty blob rather than NULL.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
-// nilIfEmpty maps an empty slice to nil, which is stored as NULL.
-func nilIfEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
