@@ -25,9 +25,10 @@ check-generate:
 
 # test runs every check and the whole suite with the race detector. PostgreSQL
 # tests run when FLYTE_TEST_POSTGRES_DSN is set (.ci/run sets it) and skip
-# with a message otherwise.
+# with a message otherwise. -count=1 because the end-to-end tests build the
+# binaries themselves, which Go's test cache cannot see.
 test: vet fmt-check
-	go test -race -timeout 30m ./...
+	go test -race -count=1 -timeout 30m ./...
 
 vet:
 	go vet ./...
