@@ -3,6 +3,7 @@ package localplugin
 import (
 	"context"
 	"fmt"
+	"go.uber.org/goleak"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,11 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)
+	// Every attempt's waiter goroutine ends with its process.
+	if err := goleak.Find(); err != nil && code == 0 {
+		fmt.Fprintf(os.Stderr, "leaked goroutines: %v\n", err)
+		code = 1
+	}
 	os.Exit(code)
 }
 
