@@ -46,7 +46,7 @@ func (e *usageError) Unwrap() error { return e.err }
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "flyte",
-		Short:         "The Flyte workflow platform: control plane, engine and data catalog",
+		Short:         "The Flyte workflow platform: control plane (admin) and engine (propeller)",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
