@@ -149,8 +149,8 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "flyte-cli",
 		Short: "Command-line client of the flyte admin service",
-		Long: "flyte-cli registers and inspects projects, tasks, workflows, launch plans and\n" +
-			"matchable attributes on a flyte admin service.\n\n" +
+		Long: "flyte-cli registers projects, tasks, workflows and launch plans, runs and follows\n" +
+			"executions, and inspects everything on a flyte admin service.\n\n" +
 			"Note: -h is the admin host; help is --help.",
 		SilenceErrors: true,
 		SilenceUsage:  true,
