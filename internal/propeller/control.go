@@ -200,10 +200,11 @@ func (r *round) evalSubWorkflow(ctx context.Context, id *corev1.Identifier, ne *
 	}
 	switch {
 	case res.failure != nil:
-		if err := r.abortUnder(ctx, ne.NodeID, "sub-workflow failed"); err != nil {
+		cause, done, err := r.runFailureNode(ctx, sc, res.failure, res.failedNode)
+		if err != nil || !done {
 			return err
 		}
-		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, res.failure, "")
+		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, cause, "")
 	case res.done:
 		outs, err := r.bindInputs(ctx, sc, g.wf.GetTemplate().GetOutputs())
 		if err != nil {

@@ -196,33 +196,51 @@ func (r *round) evalWorkflow(ctx context.Context) error {
 // failing node's error, or the failure node's own when it fails too.
 func (r *round) failWorkflow(ctx context.Context, sc *scope, cause *corev1.ExecutionError, failedNode string) error {
 	r.setExecPhase(corev1.WorkflowExecution_PHASE_FAILING, cause)
-	fn := sc.g.wf.GetTemplate().GetFailureNode()
-	if fn.GetTarget() == nil {
-		fn = nil
-	}
-	// Once the failure node has started, everything else was aborted in
-	// an earlier round; aborting again would abort the failure node.
-	if fn == nil || r.st.nodes[fn.GetId()] == nil {
-		if err := r.abortUnder(ctx, "", "failing: "+cause.GetMessage()); err != nil {
-			return err
-		}
-	}
-	if fn != nil {
-		r.failure = &failureInput{nodeID: fn.GetId(), err: &corev1.Error{FailedNodeId: failedNode, Message: cause.GetMessage()}}
-		ne, err := r.evalNode(ctx, sc, fn, fn.GetId(), "")
-		if err != nil {
-			return err
-		}
-		if ne == nil || !nodeTerminal(ne.Phase) {
-			return nil
-		}
-		if !nodeSucceeded(ne.Phase) {
-			cause = r.nodeError(ne)
-		}
+	cause, done, err := r.runFailureNode(ctx, sc, cause, failedNode)
+	if err != nil || !done {
+		return err
 	}
 	r.st.closure.OutputResult = &adminv1.ExecutionClosure_Error{Error: cause}
 	r.setExecPhase(corev1.WorkflowExecution_PHASE_FAILED, cause)
 	return nil
+}
+
+// runFailureNode handles a failed scope (the primary workflow or an inline
+// sub-workflow): it aborts what still runs in the scope, then runs the
+// scope's failure node, if it declares one, with the error in its error
+// inputs; the node's id carries the scope's prefix like the other nodes.
+// done reports that the scope has finished failing, and err is then the
+// error it fails with: cause, or the failure node's own when it fails too.
+func (r *round) runFailureNode(ctx context.Context, sc *scope, cause *corev1.ExecutionError, failedNode string) (*corev1.ExecutionError, bool, error) {
+	fn := sc.g.wf.GetTemplate().GetFailureNode()
+	if fn.GetTarget() == nil {
+		fn = nil
+	}
+	uid := sc.prefix + fn.GetId()
+	// Once the failure node has started, everything else was aborted in
+	// an earlier round; aborting again would abort the failure node.
+	if fn == nil || r.st.nodes[uid] == nil {
+		if err := r.abortUnder(ctx, sc.parent, "failing: "+cause.GetMessage()); err != nil {
+			return nil, false, err
+		}
+	}
+	if fn == nil {
+		return cause, true, nil
+	}
+	prev := r.failure
+	r.failure = &failureInput{nodeID: uid, err: &corev1.Error{FailedNodeId: failedNode, Message: cause.GetMessage()}}
+	ne, err := r.evalNode(ctx, sc, fn, uid, sc.parent)
+	r.failure = prev
+	if err != nil {
+		return nil, false, err
+	}
+	if ne == nil || !nodeTerminal(ne.Phase) {
+		return nil, false, nil
+	}
+	if !nodeSucceeded(ne.Phase) {
+		cause = r.nodeError(ne)
+	}
+	return cause, true, nil
 }
 
 // addErrorInputs gives the failure node the workflow's error in each of its
