@@ -20,18 +20,9 @@ func (s *Service) CreateTask(ctx context.Context, req *connect.Request[adminv1.T
 }
 
 func (s *Service) createTask(ctx context.Context, req *adminv1.TaskCreateRequest) (*adminv1.TaskCreateResponse, error) {
-	id, err := s.checkEntityID("id", store.KindTask, req.GetId())
-	if err != nil {
-		return nil, err
-	}
 	tmpl := req.GetSpec().GetTemplate()
-	if tmpl == nil {
-		return nil, invalidArgf("spec.template: required")
-	}
-	if err := checkTemplateID("spec.template.id", store.KindTask, tmpl.GetId(), id); err != nil {
-		return nil, err
-	}
-	if _, err := s.requireProject(ctx, id.Project, true); err != nil {
+	id, err := s.checkRegistration(ctx, store.KindTask, req.GetId(), tmpl != nil, tmpl.GetId())
+	if err != nil {
 		return nil, err
 	}
 	// The stored template carries the full identifier, whatever the
@@ -77,6 +68,25 @@ func taskSpecOf(body []byte) (proto.Message, error) {
 
 // checkTemplateID checks that the id inside a template matches the
 // request's id (the resource type may be left unset).
+// checkRegistration checks what every registration of a template shares: a
+// valid id, a template whose own id agrees with it, and an active project.
+func (s *Service) checkRegistration(ctx context.Context, kind store.Kind, reqID *corev1.Identifier, hasTemplate bool, tmplID *corev1.Identifier) (store.EntityID, error) {
+	id, err := s.checkEntityID("id", kind, reqID)
+	if err != nil {
+		return store.EntityID{}, err
+	}
+	if !hasTemplate {
+		return store.EntityID{}, invalidArgf("spec.template: required")
+	}
+	if err := checkTemplateID("spec.template.id", kind, tmplID, id); err != nil {
+		return store.EntityID{}, err
+	}
+	if _, err := s.requireProject(ctx, id.Project, true); err != nil {
+		return store.EntityID{}, err
+	}
+	return id, nil
+}
+
 func checkTemplateID(field string, kind store.Kind, got *corev1.Identifier, want store.EntityID) error {
 	if got == nil {
 		return invalidArgf("%s: required (it must equal id)", field)

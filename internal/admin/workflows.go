@@ -22,18 +22,9 @@ func (s *Service) CreateWorkflow(ctx context.Context, req *connect.Request[admin
 }
 
 func (s *Service) createWorkflow(ctx context.Context, req *adminv1.WorkflowCreateRequest) (*adminv1.WorkflowCreateResponse, error) {
-	id, err := s.checkEntityID("id", store.KindWorkflow, req.GetId())
-	if err != nil {
-		return nil, err
-	}
 	tmpl := req.GetSpec().GetTemplate()
-	if tmpl == nil {
-		return nil, invalidArgf("spec.template: required")
-	}
-	if err := checkTemplateID("spec.template.id", store.KindWorkflow, tmpl.GetId(), id); err != nil {
-		return nil, err
-	}
-	if _, err := s.requireProject(ctx, id.Project, true); err != nil {
+	id, err := s.checkRegistration(ctx, store.KindWorkflow, req.GetId(), tmpl != nil, tmpl.GetId())
+	if err != nil {
 		return nil, err
 	}
 	tmpl = proto.CloneOf(tmpl)
