@@ -22,7 +22,11 @@
 //     as a corev1.LiteralMap at OutputsKey. A task whose interface has no
 //     outputs may do neither: readers treat missing outputs of such a task
 //     as the empty map. The engine keeps small outputs inline in its rows
-//     and writes large ones to a blob itself. On failure the plugin
+//     and writes large ones to a blob itself. A dynamic task succeeds by
+//     generating work instead of outputs: it writes a corev1.DynamicJobSpec
+//     at FuturesKey (no outputs.pb), and the plugin returns it in
+//     Status.Dynamic; the engine compiles it and runs it as the node's
+//     children, whose bound outputs become the node's outputs. On failure the plugin
 //     reports the error with its kind (USER or SYSTEM) and whether it may
 //     be retried; the engine owns retries, timeouts, caching and events.
 //   - Abort stops a running attempt; aborting a finished one is a no-op.
@@ -113,6 +117,9 @@ type Status struct {
 	// Outputs are a succeeded attempt's outputs inline; nil means they are
 	// at OutputsKey (or the task declares none).
 	Outputs *corev1.LiteralMap
+	// Dynamic is the workflow a succeeded dynamic task generated (read from
+	// FuturesKey); nil for an ordinary task. Outputs is then nil.
+	Dynamic *corev1.DynamicJobSpec
 }
 
 // UserFailure is a failed status caused by the task's own code or data.
@@ -202,6 +209,10 @@ func (tc *TaskContext) InputsWritten() bool {
 
 // OutputsKey is where a successful attempt's outputs.pb is written.
 func (tc *TaskContext) OutputsKey() string { return path.Join(tc.AttemptPrefix, "outputs.pb") }
+
+// FuturesKey is where a dynamic SDK task writes the workflow it generated
+// (futures.pb, a corev1.DynamicJobSpec) instead of outputs.pb.
+func (tc *TaskContext) FuturesKey() string { return path.Join(tc.AttemptPrefix, "futures.pb") }
 
 // ErrorKey is where an SDK task may write its error.pb (a corev1.ErrorDocument).
 func (tc *TaskContext) ErrorKey() string { return path.Join(tc.AttemptPrefix, "error.pb") }

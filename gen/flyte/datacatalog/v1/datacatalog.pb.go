@@ -545,7 +545,11 @@ type Artifact struct {
 	// Tags pointing at it.
 	Tags []*Tag `protobuf:"bytes,6,rep,name=tags,proto3" json:"tags,omitempty"`
 	// When it was stored.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Size of the stored data in bytes (the serialized outputs, not the files they reference).
+	SizeBytes int64 `protobuf:"varint,8,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// When its data was last replaced (UpdateArtifact); equal to created_at before that.
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -625,6 +629,20 @@ func (x *Artifact) GetTags() []*Tag {
 func (x *Artifact) GetCreatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Artifact) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *Artifact) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
 	}
 	return nil
 }
@@ -2570,7 +2588,7 @@ const file_flyte_datacatalog_v1_datacatalog_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vartifact_id\x18\x02 \x01(\tR\n" +
 	"artifactId\x129\n" +
-	"\adataset\x18\x03 \x01(\v2\x1f.flyte.datacatalog.v1.DatasetIDR\adataset\"\xf4\x02\n" +
+	"\adataset\x18\x03 \x01(\v2\x1f.flyte.datacatalog.v1.DatasetIDR\adataset\"\xce\x03\n" +
 	"\bArtifact\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\adataset\x18\x02 \x01(\v2\x1f.flyte.datacatalog.v1.DatasetIDR\adataset\x126\n" +
@@ -2581,7 +2599,11 @@ const file_flyte_datacatalog_v1_datacatalog_proto_rawDesc = "" +
 	"partitions\x12-\n" +
 	"\x04tags\x18\x06 \x03(\v2\x19.flyte.datacatalog.v1.TagR\x04tags\x129\n" +
 	"\n" +
-	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"j\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\b \x01(\x03R\tsizeBytes\x129\n" +
+	"\n" +
+	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"j\n" +
 	"\rReservationID\x12>\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\v2\x1f.flyte.datacatalog.v1.DatasetIDR\tdatasetId\x12\x19\n" +
@@ -2794,70 +2816,71 @@ var file_flyte_datacatalog_v1_datacatalog_proto_depIdxs = []int32{
 	6,  // 8: flyte.datacatalog.v1.Artifact.partitions:type_name -> flyte.datacatalog.v1.Partition
 	8,  // 9: flyte.datacatalog.v1.Artifact.tags:type_name -> flyte.datacatalog.v1.Tag
 	43, // 10: flyte.datacatalog.v1.Artifact.created_at:type_name -> google.protobuf.Timestamp
-	3,  // 11: flyte.datacatalog.v1.ReservationID.dataset_id:type_name -> flyte.datacatalog.v1.DatasetID
-	10, // 12: flyte.datacatalog.v1.Reservation.reservation_id:type_name -> flyte.datacatalog.v1.ReservationID
-	44, // 13: flyte.datacatalog.v1.Reservation.heartbeat_interval:type_name -> google.protobuf.Duration
-	43, // 14: flyte.datacatalog.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 15: flyte.datacatalog.v1.Reservation.metadata:type_name -> flyte.datacatalog.v1.Metadata
-	1,  // 16: flyte.datacatalog.v1.PaginationOptions.sort_key:type_name -> flyte.datacatalog.v1.PaginationOptions.SortKey
-	0,  // 17: flyte.datacatalog.v1.PaginationOptions.sort_order:type_name -> flyte.datacatalog.v1.PaginationOptions.SortOrder
-	45, // 18: flyte.datacatalog.v1.PartitionPropertyFilter.key_val:type_name -> flyte.core.v1.KeyValuePair
-	13, // 19: flyte.datacatalog.v1.SinglePropertyFilter.tag_filter:type_name -> flyte.datacatalog.v1.TagPropertyFilter
-	14, // 20: flyte.datacatalog.v1.SinglePropertyFilter.partition_filter:type_name -> flyte.datacatalog.v1.PartitionPropertyFilter
-	15, // 21: flyte.datacatalog.v1.SinglePropertyFilter.artifact_filter:type_name -> flyte.datacatalog.v1.ArtifactPropertyFilter
-	16, // 22: flyte.datacatalog.v1.SinglePropertyFilter.dataset_filter:type_name -> flyte.datacatalog.v1.DatasetPropertyFilter
-	2,  // 23: flyte.datacatalog.v1.SinglePropertyFilter.operator:type_name -> flyte.datacatalog.v1.SinglePropertyFilter.ComparisonOperator
-	17, // 24: flyte.datacatalog.v1.FilterExpression.filters:type_name -> flyte.datacatalog.v1.SinglePropertyFilter
-	5,  // 25: flyte.datacatalog.v1.CreateDatasetRequest.dataset:type_name -> flyte.datacatalog.v1.Dataset
-	3,  // 26: flyte.datacatalog.v1.GetDatasetRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
-	5,  // 27: flyte.datacatalog.v1.GetDatasetResponse.dataset:type_name -> flyte.datacatalog.v1.Dataset
-	18, // 28: flyte.datacatalog.v1.ListDatasetsRequest.filter:type_name -> flyte.datacatalog.v1.FilterExpression
-	12, // 29: flyte.datacatalog.v1.ListDatasetsRequest.pagination:type_name -> flyte.datacatalog.v1.PaginationOptions
-	5,  // 30: flyte.datacatalog.v1.ListDatasetsResponse.datasets:type_name -> flyte.datacatalog.v1.Dataset
-	9,  // 31: flyte.datacatalog.v1.CreateArtifactRequest.artifact:type_name -> flyte.datacatalog.v1.Artifact
-	3,  // 32: flyte.datacatalog.v1.GetArtifactRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
-	9,  // 33: flyte.datacatalog.v1.GetArtifactResponse.artifact:type_name -> flyte.datacatalog.v1.Artifact
-	3,  // 34: flyte.datacatalog.v1.ListArtifactsRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
-	18, // 35: flyte.datacatalog.v1.ListArtifactsRequest.filter:type_name -> flyte.datacatalog.v1.FilterExpression
-	12, // 36: flyte.datacatalog.v1.ListArtifactsRequest.pagination:type_name -> flyte.datacatalog.v1.PaginationOptions
-	9,  // 37: flyte.datacatalog.v1.ListArtifactsResponse.artifacts:type_name -> flyte.datacatalog.v1.Artifact
-	8,  // 38: flyte.datacatalog.v1.AddTagRequest.tag:type_name -> flyte.datacatalog.v1.Tag
-	3,  // 39: flyte.datacatalog.v1.UpdateArtifactRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
-	7,  // 40: flyte.datacatalog.v1.UpdateArtifactRequest.data:type_name -> flyte.datacatalog.v1.ArtifactData
-	4,  // 41: flyte.datacatalog.v1.UpdateArtifactRequest.metadata:type_name -> flyte.datacatalog.v1.Metadata
-	10, // 42: flyte.datacatalog.v1.GetOrExtendReservationRequest.reservation_id:type_name -> flyte.datacatalog.v1.ReservationID
-	44, // 43: flyte.datacatalog.v1.GetOrExtendReservationRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	11, // 44: flyte.datacatalog.v1.GetOrExtendReservationResponse.reservation:type_name -> flyte.datacatalog.v1.Reservation
-	10, // 45: flyte.datacatalog.v1.ReleaseReservationRequest.reservation_id:type_name -> flyte.datacatalog.v1.ReservationID
-	3,  // 46: flyte.datacatalog.v1.DeleteArtifactsRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
-	43, // 47: flyte.datacatalog.v1.DeleteArtifactsRequest.created_before:type_name -> google.protobuf.Timestamp
-	19, // 48: flyte.datacatalog.v1.DataCatalog.CreateDataset:input_type -> flyte.datacatalog.v1.CreateDatasetRequest
-	21, // 49: flyte.datacatalog.v1.DataCatalog.GetDataset:input_type -> flyte.datacatalog.v1.GetDatasetRequest
-	23, // 50: flyte.datacatalog.v1.DataCatalog.ListDatasets:input_type -> flyte.datacatalog.v1.ListDatasetsRequest
-	25, // 51: flyte.datacatalog.v1.DataCatalog.CreateArtifact:input_type -> flyte.datacatalog.v1.CreateArtifactRequest
-	27, // 52: flyte.datacatalog.v1.DataCatalog.GetArtifact:input_type -> flyte.datacatalog.v1.GetArtifactRequest
-	29, // 53: flyte.datacatalog.v1.DataCatalog.ListArtifacts:input_type -> flyte.datacatalog.v1.ListArtifactsRequest
-	31, // 54: flyte.datacatalog.v1.DataCatalog.AddTag:input_type -> flyte.datacatalog.v1.AddTagRequest
-	33, // 55: flyte.datacatalog.v1.DataCatalog.UpdateArtifact:input_type -> flyte.datacatalog.v1.UpdateArtifactRequest
-	35, // 56: flyte.datacatalog.v1.DataCatalog.GetOrExtendReservation:input_type -> flyte.datacatalog.v1.GetOrExtendReservationRequest
-	37, // 57: flyte.datacatalog.v1.DataCatalog.ReleaseReservation:input_type -> flyte.datacatalog.v1.ReleaseReservationRequest
-	39, // 58: flyte.datacatalog.v1.DataCatalog.DeleteArtifacts:input_type -> flyte.datacatalog.v1.DeleteArtifactsRequest
-	20, // 59: flyte.datacatalog.v1.DataCatalog.CreateDataset:output_type -> flyte.datacatalog.v1.CreateDatasetResponse
-	22, // 60: flyte.datacatalog.v1.DataCatalog.GetDataset:output_type -> flyte.datacatalog.v1.GetDatasetResponse
-	24, // 61: flyte.datacatalog.v1.DataCatalog.ListDatasets:output_type -> flyte.datacatalog.v1.ListDatasetsResponse
-	26, // 62: flyte.datacatalog.v1.DataCatalog.CreateArtifact:output_type -> flyte.datacatalog.v1.CreateArtifactResponse
-	28, // 63: flyte.datacatalog.v1.DataCatalog.GetArtifact:output_type -> flyte.datacatalog.v1.GetArtifactResponse
-	30, // 64: flyte.datacatalog.v1.DataCatalog.ListArtifacts:output_type -> flyte.datacatalog.v1.ListArtifactsResponse
-	32, // 65: flyte.datacatalog.v1.DataCatalog.AddTag:output_type -> flyte.datacatalog.v1.AddTagResponse
-	34, // 66: flyte.datacatalog.v1.DataCatalog.UpdateArtifact:output_type -> flyte.datacatalog.v1.UpdateArtifactResponse
-	36, // 67: flyte.datacatalog.v1.DataCatalog.GetOrExtendReservation:output_type -> flyte.datacatalog.v1.GetOrExtendReservationResponse
-	38, // 68: flyte.datacatalog.v1.DataCatalog.ReleaseReservation:output_type -> flyte.datacatalog.v1.ReleaseReservationResponse
-	40, // 69: flyte.datacatalog.v1.DataCatalog.DeleteArtifacts:output_type -> flyte.datacatalog.v1.DeleteArtifactsResponse
-	59, // [59:70] is the sub-list for method output_type
-	48, // [48:59] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	43, // 11: flyte.datacatalog.v1.Artifact.updated_at:type_name -> google.protobuf.Timestamp
+	3,  // 12: flyte.datacatalog.v1.ReservationID.dataset_id:type_name -> flyte.datacatalog.v1.DatasetID
+	10, // 13: flyte.datacatalog.v1.Reservation.reservation_id:type_name -> flyte.datacatalog.v1.ReservationID
+	44, // 14: flyte.datacatalog.v1.Reservation.heartbeat_interval:type_name -> google.protobuf.Duration
+	43, // 15: flyte.datacatalog.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 16: flyte.datacatalog.v1.Reservation.metadata:type_name -> flyte.datacatalog.v1.Metadata
+	1,  // 17: flyte.datacatalog.v1.PaginationOptions.sort_key:type_name -> flyte.datacatalog.v1.PaginationOptions.SortKey
+	0,  // 18: flyte.datacatalog.v1.PaginationOptions.sort_order:type_name -> flyte.datacatalog.v1.PaginationOptions.SortOrder
+	45, // 19: flyte.datacatalog.v1.PartitionPropertyFilter.key_val:type_name -> flyte.core.v1.KeyValuePair
+	13, // 20: flyte.datacatalog.v1.SinglePropertyFilter.tag_filter:type_name -> flyte.datacatalog.v1.TagPropertyFilter
+	14, // 21: flyte.datacatalog.v1.SinglePropertyFilter.partition_filter:type_name -> flyte.datacatalog.v1.PartitionPropertyFilter
+	15, // 22: flyte.datacatalog.v1.SinglePropertyFilter.artifact_filter:type_name -> flyte.datacatalog.v1.ArtifactPropertyFilter
+	16, // 23: flyte.datacatalog.v1.SinglePropertyFilter.dataset_filter:type_name -> flyte.datacatalog.v1.DatasetPropertyFilter
+	2,  // 24: flyte.datacatalog.v1.SinglePropertyFilter.operator:type_name -> flyte.datacatalog.v1.SinglePropertyFilter.ComparisonOperator
+	17, // 25: flyte.datacatalog.v1.FilterExpression.filters:type_name -> flyte.datacatalog.v1.SinglePropertyFilter
+	5,  // 26: flyte.datacatalog.v1.CreateDatasetRequest.dataset:type_name -> flyte.datacatalog.v1.Dataset
+	3,  // 27: flyte.datacatalog.v1.GetDatasetRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
+	5,  // 28: flyte.datacatalog.v1.GetDatasetResponse.dataset:type_name -> flyte.datacatalog.v1.Dataset
+	18, // 29: flyte.datacatalog.v1.ListDatasetsRequest.filter:type_name -> flyte.datacatalog.v1.FilterExpression
+	12, // 30: flyte.datacatalog.v1.ListDatasetsRequest.pagination:type_name -> flyte.datacatalog.v1.PaginationOptions
+	5,  // 31: flyte.datacatalog.v1.ListDatasetsResponse.datasets:type_name -> flyte.datacatalog.v1.Dataset
+	9,  // 32: flyte.datacatalog.v1.CreateArtifactRequest.artifact:type_name -> flyte.datacatalog.v1.Artifact
+	3,  // 33: flyte.datacatalog.v1.GetArtifactRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
+	9,  // 34: flyte.datacatalog.v1.GetArtifactResponse.artifact:type_name -> flyte.datacatalog.v1.Artifact
+	3,  // 35: flyte.datacatalog.v1.ListArtifactsRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
+	18, // 36: flyte.datacatalog.v1.ListArtifactsRequest.filter:type_name -> flyte.datacatalog.v1.FilterExpression
+	12, // 37: flyte.datacatalog.v1.ListArtifactsRequest.pagination:type_name -> flyte.datacatalog.v1.PaginationOptions
+	9,  // 38: flyte.datacatalog.v1.ListArtifactsResponse.artifacts:type_name -> flyte.datacatalog.v1.Artifact
+	8,  // 39: flyte.datacatalog.v1.AddTagRequest.tag:type_name -> flyte.datacatalog.v1.Tag
+	3,  // 40: flyte.datacatalog.v1.UpdateArtifactRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
+	7,  // 41: flyte.datacatalog.v1.UpdateArtifactRequest.data:type_name -> flyte.datacatalog.v1.ArtifactData
+	4,  // 42: flyte.datacatalog.v1.UpdateArtifactRequest.metadata:type_name -> flyte.datacatalog.v1.Metadata
+	10, // 43: flyte.datacatalog.v1.GetOrExtendReservationRequest.reservation_id:type_name -> flyte.datacatalog.v1.ReservationID
+	44, // 44: flyte.datacatalog.v1.GetOrExtendReservationRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	11, // 45: flyte.datacatalog.v1.GetOrExtendReservationResponse.reservation:type_name -> flyte.datacatalog.v1.Reservation
+	10, // 46: flyte.datacatalog.v1.ReleaseReservationRequest.reservation_id:type_name -> flyte.datacatalog.v1.ReservationID
+	3,  // 47: flyte.datacatalog.v1.DeleteArtifactsRequest.dataset:type_name -> flyte.datacatalog.v1.DatasetID
+	43, // 48: flyte.datacatalog.v1.DeleteArtifactsRequest.created_before:type_name -> google.protobuf.Timestamp
+	19, // 49: flyte.datacatalog.v1.DataCatalog.CreateDataset:input_type -> flyte.datacatalog.v1.CreateDatasetRequest
+	21, // 50: flyte.datacatalog.v1.DataCatalog.GetDataset:input_type -> flyte.datacatalog.v1.GetDatasetRequest
+	23, // 51: flyte.datacatalog.v1.DataCatalog.ListDatasets:input_type -> flyte.datacatalog.v1.ListDatasetsRequest
+	25, // 52: flyte.datacatalog.v1.DataCatalog.CreateArtifact:input_type -> flyte.datacatalog.v1.CreateArtifactRequest
+	27, // 53: flyte.datacatalog.v1.DataCatalog.GetArtifact:input_type -> flyte.datacatalog.v1.GetArtifactRequest
+	29, // 54: flyte.datacatalog.v1.DataCatalog.ListArtifacts:input_type -> flyte.datacatalog.v1.ListArtifactsRequest
+	31, // 55: flyte.datacatalog.v1.DataCatalog.AddTag:input_type -> flyte.datacatalog.v1.AddTagRequest
+	33, // 56: flyte.datacatalog.v1.DataCatalog.UpdateArtifact:input_type -> flyte.datacatalog.v1.UpdateArtifactRequest
+	35, // 57: flyte.datacatalog.v1.DataCatalog.GetOrExtendReservation:input_type -> flyte.datacatalog.v1.GetOrExtendReservationRequest
+	37, // 58: flyte.datacatalog.v1.DataCatalog.ReleaseReservation:input_type -> flyte.datacatalog.v1.ReleaseReservationRequest
+	39, // 59: flyte.datacatalog.v1.DataCatalog.DeleteArtifacts:input_type -> flyte.datacatalog.v1.DeleteArtifactsRequest
+	20, // 60: flyte.datacatalog.v1.DataCatalog.CreateDataset:output_type -> flyte.datacatalog.v1.CreateDatasetResponse
+	22, // 61: flyte.datacatalog.v1.DataCatalog.GetDataset:output_type -> flyte.datacatalog.v1.GetDatasetResponse
+	24, // 62: flyte.datacatalog.v1.DataCatalog.ListDatasets:output_type -> flyte.datacatalog.v1.ListDatasetsResponse
+	26, // 63: flyte.datacatalog.v1.DataCatalog.CreateArtifact:output_type -> flyte.datacatalog.v1.CreateArtifactResponse
+	28, // 64: flyte.datacatalog.v1.DataCatalog.GetArtifact:output_type -> flyte.datacatalog.v1.GetArtifactResponse
+	30, // 65: flyte.datacatalog.v1.DataCatalog.ListArtifacts:output_type -> flyte.datacatalog.v1.ListArtifactsResponse
+	32, // 66: flyte.datacatalog.v1.DataCatalog.AddTag:output_type -> flyte.datacatalog.v1.AddTagResponse
+	34, // 67: flyte.datacatalog.v1.DataCatalog.UpdateArtifact:output_type -> flyte.datacatalog.v1.UpdateArtifactResponse
+	36, // 68: flyte.datacatalog.v1.DataCatalog.GetOrExtendReservation:output_type -> flyte.datacatalog.v1.GetOrExtendReservationResponse
+	38, // 69: flyte.datacatalog.v1.DataCatalog.ReleaseReservation:output_type -> flyte.datacatalog.v1.ReleaseReservationResponse
+	40, // 70: flyte.datacatalog.v1.DataCatalog.DeleteArtifacts:output_type -> flyte.datacatalog.v1.DeleteArtifactsResponse
+	60, // [60:71] is the sub-list for method output_type
+	49, // [49:60] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_flyte_datacatalog_v1_datacatalog_proto_init() }
