@@ -20,6 +20,7 @@ import (
 
 	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/gen/flyte/datacatalog/v1/datacatalogv1connect"
 	"github.com/flyte-go/flyte/internal/plugin"
 	"github.com/flyte-go/flyte/internal/storage"
 	"github.com/flyte-go/flyte/internal/store"
@@ -74,6 +75,16 @@ type Options struct {
 	// Launcher starts child executions of launch-plan nodes; without one
 	// such nodes fail with a clear error.
 	Launcher Launcher
+	// Catalog stores memoized task outputs (the data catalog, in process or
+	// over Connect); nil disables caching: cacheable nodes run every time
+	// and report CACHE_DISABLED.
+	Catalog datacatalogv1connect.DataCatalogClient
+	// CacheMaxAge makes a cached artifact older than it a miss (0: no limit).
+	CacheMaxAge time.Duration
+	// CacheHeartbeat is how often the holder of a cache reservation extends
+	// it and how often nodes waiting for another's reservation re-check the
+	// cache (default 10s; a reservation lapses after 3 missed heartbeats).
+	CacheHeartbeat time.Duration
 	// OnCommit, when set, is called after every committed round with the
 	// execution as stored (for metrics, progress and tests). It must not block.
 	OnCommit func(x *store.Execution)
@@ -92,6 +103,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	if o.CacheHeartbeat <= 0 {
+		o.CacheHeartbeat = 10 * time.Second
 	}
 	if o.MaxSystemRetries <= 0 {
 		o.MaxSystemRetries = 3
