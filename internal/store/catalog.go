@@ -27,13 +27,15 @@ type CatalogStore interface {
 	// ArtifactCreate stores a new artifact with its partitions and tags in
 	// one transaction. ErrNotFound when the dataset does not exist;
 	// ErrAlreadyExists when the artifact ID is taken or one of the tags
-	// already names another artifact (nothing is stored then).
+	// already names another artifact (nothing is stored then). The store
+	// does not check partitions against the dataset's PartitionKeys.
 	ArtifactCreate(ctx context.Context, params ArtifactCreateParams) (*Artifact, error)
 	// ArtifactGet returns one artifact of a dataset by ID or by tag, with
 	// its tags and partitions (ErrNotFound).
 	ArtifactGet(ctx context.Context, params ArtifactGetParams) (*Artifact, error)
 	// ArtifactList returns one page of a dataset's artifacts matching every
-	// set criterion, newest first unless Asc.
+	// set criterion, newest first unless Asc. A dataset that does not exist
+	// is ErrNotFound.
 	ArtifactList(ctx context.Context, params ArtifactListParams) (*Page[*Artifact], error)
 	// ArtifactUpdate replaces the data and metadata of the artifact named by
 	// ID or tag and sets UpdatedAt (ErrNotFound).
@@ -54,7 +56,8 @@ type CatalogStore interface {
 	// (ExpiresAt <= Now), extends it when Owner already holds it (ExpiresAt
 	// becomes Now + 3 × HeartbeatInterval in both cases), and otherwise
 	// returns the other owner's reservation unchanged. Concurrent callers
-	// never both acquire it.
+	// never both acquire it. The dataset need not exist: the first run of a
+	// task reserves its tag before it creates the dataset.
 	ReservationGetOrExtend(ctx context.Context, params ReservationGetOrExtendParams) (*Reservation, error)
 	// ReservationRelease deletes Owner's reservation of a tag. Releasing a
 	// reservation that does not exist succeeds; one held by another owner
@@ -205,9 +208,10 @@ type TagAddParams struct {
 
 // ReservationGetOrExtendParams are the arguments of ReservationGetOrExtend.
 type ReservationGetOrExtendParams struct {
-	Dataset           DatasetKey
-	TagName           string
-	OwnerID           string
+	Dataset DatasetKey
+	TagName string
+	OwnerID string
+	// HeartbeatInterval is positive and at most MaxReservationHeartbeat.
 	HeartbeatInterval time.Duration
 	Now               time.Time
 }

@@ -42,3 +42,11 @@ func BenchmarkExecutionRoundCommit(b *testing.B) {
 func BenchmarkExecutionClaim(b *testing.B) {
 	storetest.BenchmarkExecutionClaim(b, openSchema)
 }
+
+func BenchmarkArtifactGetByTag(b *testing.B) {
+	storetest.BenchmarkArtifactGetByTag(b, openSchema)
+}
+
+func BenchmarkArtifactCreate(b *testing.B) {
+	storetest.BenchmarkArtifactCreate(b, openSchema)
+}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Attributes", func(t *testing.T) { testAttributes(t, open) })
 	t.Run("Migrations", func(t *testing.T) { testMigrations(t, open) })
 	t.Run("Executions", func(t *testing.T) { runExecutions(t, open) })
+	t.Run("Catalog", func(t *testing.T) { runCatalog(t, open) })
 }
 
 // env is one test's migrated store and clock.

@@ -1,0 +1,5 @@
+DROP TABLE reservations;
+DROP TABLE tags;
+DROP TABLE partitions;
+DROP TABLE artifacts;
+DROP TABLE datasets;
