@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
-	"syscall"
 
 	"connectrpc.com/connect"
 
 	"github.com/flyte-go/flyte/internal/compiler"
-	"github.com/flyte-go/flyte/internal/store"
+	"github.com/flyte-go/flyte/internal/rpcerror"
 )
 
 // requestError is a rejection decided by this package, with the code the
@@ -45,11 +41,10 @@ func alreadyExistsf(format string, args ...any) error {
 // toConnectError is the one place where errors become Connect codes:
 //   - rejections of this package keep their code and message;
 //   - compiler errors are InvalidArgument, listing every problem;
-//   - store errors map by kind (invalid argument, not found, already exists);
-//   - a cancelled or expired request keeps that code;
-//   - a database (or other backend) that cannot be reached is Unavailable,
-//     which clients may retry;
-//   - anything else is Internal: the message is logged, never sent.
+//   - everything else maps by the rules shared by every service
+//     (rpcerror.ToConnect): store errors by kind, cancelled and expired
+//     requests, an unreachable database as Unavailable, and otherwise
+//     Internal, whose message is logged, never sent.
 func (s *Service) toConnectError(ctx context.Context, procedure string, err error) error {
 	var (
 		re *requestError
@@ -60,34 +55,9 @@ func (s *Service) toConnectError(ctx context.Context, procedure string, err erro
 		return connect.NewError(re.code, errors.New(re.msg))
 	case errors.As(err, &ce):
 		return connect.NewError(connect.CodeInvalidArgument, err)
-	case errors.Is(err, store.ErrInvalidArgument):
-		return connect.NewError(connect.CodeInvalidArgument, err)
-	case errors.Is(err, store.ErrNotFound):
-		return connect.NewError(connect.CodeNotFound, err)
-	case errors.Is(err, store.ErrAlreadyExists):
-		return connect.NewError(connect.CodeAlreadyExists, err)
-	case errors.Is(err, context.Canceled):
-		return connect.NewError(connect.CodeCanceled, errors.New("request cancelled"))
-	case errors.Is(err, context.DeadlineExceeded):
-		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("request deadline exceeded"))
-	case isUnreachable(err):
-		s.logger.LogAttrs(ctx, slog.LevelError, "backend unreachable",
-			slog.String("procedure", procedure), slog.String("error", err.Error()))
-		return connect.NewError(connect.CodeUnavailable, errors.New("the database is unreachable; retry later"))
 	default:
-		s.logger.LogAttrs(ctx, slog.LevelError, "internal error",
-			slog.String("procedure", procedure), slog.String("error", err.Error()))
-		return connect.NewError(connect.CodeInternal, errors.New("internal error; the server log has the details"))
+		return rpcerror.ToConnect(ctx, s.logger, procedure, err)
 	}
-}
-
-// isUnreachable reports whether err says a backend could not be reached or
-// dropped the connection, rather than refusing the request: both drivers
-// surface such failures as network errors or an unexpected end of stream.
-func isUnreachable(err error) bool {
-	var netErr net.Error
-	return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // problems collects the problems of one request, so a caller learns every

@@ -4,7 +4,7 @@ import "github.com/spf13/cobra"
 
 // getCommand is `get`, the read commands.
 func (a *app) getCommand() *cobra.Command {
-	cmd := groupCommand("get", "List or get projects, domains, tasks, workflows, launch plans, attributes, executions and signals")
+	cmd := groupCommand("get", "List or get projects, domains, tasks, workflows, launch plans, attributes, executions, signals and cached task outputs")
 	cmd.AddCommand(
 		a.getProjectsCommand(),
 		a.getDomainsCommand(),
@@ -14,6 +14,7 @@ func (a *app) getCommand() *cobra.Command {
 		a.getAttributesCommand(),
 		a.getExecutionCommand(),
 		a.getSignalsCommand(),
+		a.getCacheCommand(),
 	)
 	return cmd
 }
@@ -31,8 +32,8 @@ func (a *app) updateCommand() *cobra.Command {
 
 // deleteCommand is `delete`.
 func (a *app) deleteCommand() *cobra.Command {
-	cmd := groupCommand("delete", "Delete matchable attributes")
-	cmd.AddCommand(a.deleteAttributesCommand())
+	cmd := groupCommand("delete", "Delete matchable attributes or evict cached task outputs")
+	cmd.AddCommand(a.deleteAttributesCommand(), a.deleteCacheCommand())
 	return cmd
 }
 

@@ -60,6 +60,12 @@ const (
 	DefaultLogLevel = "info"
 	// DefaultLogFormat is the log line format.
 	DefaultLogFormat = "text"
+	// DefaultReservationHeartbeat is how often the engine extends a cache
+	// reservation it holds.
+	DefaultReservationHeartbeat = 10 * time.Second
+	// DefaultMaxReservationHeartbeat caps the heartbeat interval the data
+	// catalog grants.
+	DefaultMaxReservationHeartbeat = 10 * time.Second
 )
 
 // Database drivers.
@@ -97,6 +103,39 @@ type Config struct {
 	Logging Logging `yaml:"logging"`
 	// Engine configures the engine (propeller) and its local task runner.
 	Engine Engine `yaml:"engine"`
+	// Catalog configures the data catalog (memoized task outputs) and how
+	// the engine uses it.
+	Catalog Catalog `yaml:"catalog"`
+}
+
+// Catalog configures the data catalog service and the engine's use of it.
+// Zero values take the defaults stated on each field.
+type Catalog struct {
+	// Endpoint is the base URL (http:// or https://) of a remote data
+	// catalog service the engine uses. Default empty: the engine uses a
+	// data catalog in process, over its own database.
+	Endpoint string `yaml:"endpoint" usage:"URL of a remote data catalog for the engine; empty uses one in process over the engine's database"`
+	// MaxCacheAge makes cached outputs older than it misses, so the task
+	// runs again and replaces them. Default 0: no limit.
+	MaxCacheAge time.Duration `yaml:"maxCacheAge" usage:"cached outputs older than this are misses (default 0: no limit)"`
+	// ReservationHeartbeat is how often the engine extends the cache
+	// reservation of a serialized task it runs; the reservation expires
+	// after 3 missed heartbeats. Default 10s.
+	ReservationHeartbeat time.Duration `yaml:"reservationHeartbeat" usage:"how often the engine extends a cache reservation it holds (default 10s)"`
+	// MaxReservationHeartbeat is the longest heartbeat interval the data
+	// catalog service grants; longer requests are cut to it. Default 10s.
+	MaxReservationHeartbeat time.Duration `yaml:"maxReservationHeartbeat" usage:"longest reservation heartbeat interval the data catalog grants (default 10s)"`
+}
+
+// WithDefaults returns c with every unset field set to its default.
+func (c Catalog) WithDefaults() Catalog {
+	if c.ReservationHeartbeat == 0 {
+		c.ReservationHeartbeat = DefaultReservationHeartbeat
+	}
+	if c.MaxReservationHeartbeat == 0 {
+		c.MaxReservationHeartbeat = DefaultMaxReservationHeartbeat
+	}
+	return c
 }
 
 // Engine configures the engine (propeller). Zero values take the defaults
@@ -233,6 +272,7 @@ func (c Config) WithDefaults() Config {
 		c.Domains = domains
 	}
 	c.Logging = c.Logging.WithDefaults()
+	c.Catalog = c.Catalog.WithDefaults()
 	return c
 }
 

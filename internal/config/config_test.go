@@ -168,17 +168,18 @@ func TestSettingNames(t *testing.T) {
 	t.Parallel()
 	type names struct{ Env, Flag string }
 	want := map[string]names{
-		"dataDir":                  {"FLYTE_DATA_DIR", "data-dir"},
-		"server.port":              {"FLYTE_SERVER_PORT", "server-port"},
-		"server.readHeaderTimeout": {"FLYTE_SERVER_READ_HEADER_TIMEOUT", "server-read-header-timeout"},
-		"database.dsn":             {"FLYTE_DATABASE_DSN", "database-dsn"},
-		"database.maxOpenConns":    {"FLYTE_DATABASE_MAX_OPEN_CONNS", "database-max-open-conns"},
-		"storage.url":              {"FLYTE_STORAGE_URL", "storage-url"},
-		"storage.accessKeyID":      {"FLYTE_STORAGE_ACCESS_KEY_ID", "storage-access-key-id"},
-		"storage.usePathStyle":     {"FLYTE_STORAGE_USE_PATH_STYLE", "storage-use-path-style"},
-		"domains":                  {"FLYTE_DOMAINS", "domains"},
-		"logging.level":            {"FLYTE_LOGGING_LEVEL", "logging-level"},
-		"engine.maxSystemRetries":  {"FLYTE_ENGINE_MAX_SYSTEM_RETRIES", "engine-max-system-retries"},
+		"dataDir":                         {"FLYTE_DATA_DIR", "data-dir"},
+		"server.port":                     {"FLYTE_SERVER_PORT", "server-port"},
+		"server.readHeaderTimeout":        {"FLYTE_SERVER_READ_HEADER_TIMEOUT", "server-read-header-timeout"},
+		"database.dsn":                    {"FLYTE_DATABASE_DSN", "database-dsn"},
+		"database.maxOpenConns":           {"FLYTE_DATABASE_MAX_OPEN_CONNS", "database-max-open-conns"},
+		"storage.url":                     {"FLYTE_STORAGE_URL", "storage-url"},
+		"storage.accessKeyID":             {"FLYTE_STORAGE_ACCESS_KEY_ID", "storage-access-key-id"},
+		"storage.usePathStyle":            {"FLYTE_STORAGE_USE_PATH_STYLE", "storage-use-path-style"},
+		"domains":                         {"FLYTE_DOMAINS", "domains"},
+		"logging.level":                   {"FLYTE_LOGGING_LEVEL", "logging-level"},
+		"engine.maxSystemRetries":         {"FLYTE_ENGINE_MAX_SYSTEM_RETRIES", "engine-max-system-retries"},
+		"catalog.maxReservationHeartbeat": {"FLYTE_CATALOG_MAX_RESERVATION_HEARTBEAT", "catalog-max-reservation-heartbeat"},
 	}
 	got := map[string]names{}
 	envs, flags := map[string]bool{}, map[string]bool{}
@@ -192,7 +193,7 @@ func TestSettingNames(t *testing.T) {
 		envs[s.Env], flags[s.Flag] = true, true
 	}
 	require.Empty(t, cmp.Diff(want, got))
-	require.Len(t, Settings(), 22)
+	require.Len(t, Settings(), 26)
 }
 
 func TestSplitWords(t *testing.T) {
@@ -295,6 +296,7 @@ func TestWithDefaults(t *testing.T) {
 		Storage:  Storage{URL: "file:///data/blobs"},
 		Domains:  []Domain{{ID: "dev", Name: "dev"}},
 		Logging:  Logging{Level: "info", Format: "text"},
+		Catalog:  Catalog{ReservationHeartbeat: 10 * time.Second, MaxReservationHeartbeat: 10 * time.Second},
 	}
 	require.Empty(t, cmp.Diff(want, got))
 	require.NoError(t, got.Validate())

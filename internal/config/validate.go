@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // StorageSchemes lists the object-store URL schemes the platform opens.
@@ -55,7 +56,45 @@ func (c Config) Validate() error {
 			add(key, "must not be negative")
 		}
 	}
+	c.Catalog.validate(add)
 	return errors.Join(errs...)
+}
+
+// maxReservationHeartbeat is the longest heartbeat interval the catalog
+// store accepts (store.MaxReservationHeartbeat).
+const maxReservationHeartbeat = 24 * time.Hour
+
+func (c Catalog) validate(add func(key, format string, args ...any)) {
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			add("catalog.endpoint", "%s is not an http(s)://host[:port][/path] URL", quote(c.Endpoint))
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"catalog.maxCacheAge", c.MaxCacheAge},
+		{"catalog.reservationHeartbeat", c.ReservationHeartbeat},
+		{"catalog.maxReservationHeartbeat", c.MaxReservationHeartbeat},
+	} {
+		if d.v < 0 {
+			add(d.key, "must not be negative, got %s", d.v)
+		}
+	}
+	// The store refuses longer intervals: a dead owner would block a cache
+	// key for days.
+	if c.MaxReservationHeartbeat > maxReservationHeartbeat {
+		add("catalog.maxReservationHeartbeat", "at most %s, got %s", maxReservationHeartbeat, c.MaxReservationHeartbeat)
+	}
+	// In process the service cuts a longer engine heartbeat to its cap, so
+	// the reservation would expire sooner than the engine expects (between
+	// two heartbeats beyond 3 × the cap). A remote service's cap is its own
+	// configuration, unknown here.
+	if c.Endpoint == "" && c.MaxReservationHeartbeat > 0 && c.ReservationHeartbeat > c.MaxReservationHeartbeat {
+		add("catalog.reservationHeartbeat", "%s is longer than catalog.maxReservationHeartbeat (%s), which caps it", c.ReservationHeartbeat, c.MaxReservationHeartbeat)
+	}
 }
 
 // Validate reports every problem in s, each naming its key under "server.".

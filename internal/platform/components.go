@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/flyte-go/flyte/internal/config"
+	"github.com/flyte-go/flyte/internal/datacatalog"
 	"github.com/flyte-go/flyte/internal/storage"
 	"github.com/flyte-go/flyte/internal/store"
 	"github.com/flyte-go/flyte/internal/store/pgstore"
@@ -32,6 +33,19 @@ func openStore(ctx context.Context, cfg config.Database, logger *slog.Logger) (s
 		// config.Validate rejects other drivers; this guards new ones.
 		return nil, fmt.Errorf("unknown database driver %q", cfg.Driver)
 	}
+}
+
+// newCatalog returns the data catalog service over st, which must
+// implement the catalog store (every driver does).
+func newCatalog(cfg config.Config, st store.Store, logger *slog.Logger) (*datacatalog.Service, error) {
+	cst, ok := st.(store.CatalogStore)
+	if !ok {
+		return nil, fmt.Errorf("the %s store does not support the data catalog", cfg.Database.Driver)
+	}
+	return datacatalog.New(cst, datacatalog.Options{
+		MaxReservationHeartbeat: cfg.Catalog.MaxReservationHeartbeat,
+		Logger:                  logger,
+	}), nil
 }
 
 // openStorage opens the blob store the configuration names. The endpoint,

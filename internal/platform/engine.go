@@ -4,14 +4,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 
 	adminv1 "github.com/flyte-go/flyte/gen/flyte/admin/v1"
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
+	"github.com/flyte-go/flyte/gen/flyte/datacatalog/v1/datacatalogv1connect"
 	"github.com/flyte-go/flyte/internal/admin"
 	"github.com/flyte-go/flyte/internal/config"
+	"github.com/flyte-go/flyte/internal/datacatalog"
 	"github.com/flyte-go/flyte/internal/plugin"
 	"github.com/flyte-go/flyte/internal/plugin/builtinplugin"
 	"github.com/flyte-go/flyte/internal/plugin/localplugin"
@@ -22,7 +27,9 @@ import (
 
 // startEngine starts the engine with the local, echo and sleep plugins and
 // returns the function that stops it (engine first, then the plugins).
-func startEngine(ctx context.Context, cfg config.Config, st store.Store, blobs *storage.Store, svc *admin.Service, logger *slog.Logger) (stop func(), err error) {
+// catalog is the in-process data catalog, nil when catalog.endpoint names
+// a remote one.
+func startEngine(ctx context.Context, cfg config.Config, st store.Store, blobs *storage.Store, svc *admin.Service, catalog *datacatalog.Service, logger *slog.Logger) (stop func(), err error) {
 	execs, ok := st.(propeller.ExecStore)
 	if !ok {
 		return nil, fmt.Errorf("the %s store does not support executions", cfg.Database.Driver)
@@ -46,6 +53,9 @@ func startEngine(ctx context.Context, cfg config.Config, st store.Store, blobs *
 		MaxSystemRetries: cfg.Engine.MaxSystemRetries,
 		Logger:           logger,
 		Launcher:         adminLauncher{svc},
+		Catalog:          catalogClient(cfg.Catalog, catalog),
+		CacheMaxAge:      cfg.Catalog.MaxCacheAge,
+		CacheHeartbeat:   cfg.Catalog.ReservationHeartbeat,
 	})
 	if err := engine.Start(ctx); err != nil {
 		local.Close()
@@ -57,6 +67,21 @@ func startEngine(ctx context.Context, cfg config.Config, st store.Store, blobs *
 		local.Close()
 		builtin.Close()
 	}, nil
+}
+
+// catalogCallTimeout bounds one call to a remote data catalog, so that a
+// catalog that hangs costs a cache lookup, not an engine worker.
+const catalogCallTimeout = 30 * time.Second
+
+// catalogClient is the data catalog the engine uses: the in-process service
+// when there is one, else a client of the service at cfg.Endpoint. The
+// client speaks the Connect protocol, over HTTP/1.1 for http:// and HTTP/2
+// negotiated by TLS for https://, like flyte-cli.
+func catalogClient(cfg config.Catalog, inProcess *datacatalog.Service) datacatalogv1connect.DataCatalogClient {
+	if inProcess != nil {
+		return inProcess
+	}
+	return datacatalogv1connect.NewDataCatalogClient(&http.Client{Timeout: catalogCallTimeout}, strings.TrimSuffix(cfg.Endpoint, "/"))
 }
 
 // adminLauncher starts child executions through the admin service in this

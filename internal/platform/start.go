@@ -14,6 +14,7 @@ import (
 
 	"github.com/flyte-go/flyte/internal/admin"
 	"github.com/flyte-go/flyte/internal/config"
+	"github.com/flyte-go/flyte/internal/datacatalog"
 	"github.com/flyte-go/flyte/internal/logging"
 	"github.com/flyte-go/flyte/internal/server"
 	"github.com/flyte-go/flyte/internal/storage"
@@ -38,6 +39,7 @@ The database schema is migrated on start.`,
 			return run(cmd.Context(), cfg, runOptions{
 				mode:    "flyte start",
 				admin:   true,
+				catalog: true,
 				engine:  true,
 				migrate: true,
 				demo:    demo,
@@ -58,8 +60,9 @@ func newServeCommand() *cobra.Command {
 	}
 	admin := &cobra.Command{
 		Use:   "admin",
-		Short: "Run the admin API (control plane) alone, against the configured database and blob store",
-		Long: `Run the admin API alone, typically against PostgreSQL and S3 (see docs/config.md).
+		Short: "Run the admin API (control plane) and the data catalog API, against the configured database and blob store",
+		Long: `Run the admin API without the engine, typically against PostgreSQL and S3
+(see docs/config.md). The data catalog API is served on the same port, over the same database.
 The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,6 +74,7 @@ The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
 			return run(cmd.Context(), cfg, runOptions{
 				mode:    "flyte serve admin",
 				admin:   true,
+				catalog: true,
 				migrate: migrate,
 				out:     cmd.OutOrStdout(),
 				logOut:  cmd.ErrOrStderr(),
@@ -100,7 +104,32 @@ continue on another after the lease expires. The schema must be current.`,
 		},
 	}
 	addConfigFlags(propeller)
-	cmd.AddCommand(admin, propeller)
+	datacatalog := &cobra.Command{
+		Use:   "datacatalog",
+		Short: "Run the data catalog API (memoized task outputs) alone, against the configured database",
+		Long: `Run the data catalog API alone, typically against PostgreSQL, for engines
+configured with catalog.endpoint. It needs no blob store: cached outputs are
+literals that refer to blobs, not the blobs themselves.
+The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			migrate, _ := cmd.Flags().GetBool("migrate")
+			return run(cmd.Context(), cfg, runOptions{
+				mode:    "flyte serve datacatalog",
+				catalog: true,
+				migrate: migrate,
+				out:     cmd.OutOrStdout(),
+				logOut:  cmd.ErrOrStderr(),
+			})
+		},
+	}
+	addConfigFlags(datacatalog)
+	datacatalog.Flags().Bool("migrate", false, "apply pending database migrations before serving")
+	cmd.AddCommand(admin, propeller, datacatalog)
 	return cmd
 }
 
@@ -108,6 +137,7 @@ continue on another after the lease expires. The schema must be current.`,
 type runOptions struct {
 	mode    string    // the command, shown in the banner
 	admin   bool      // serve the admin API
+	catalog bool      // serve the data catalog API
 	engine  bool      // run the engine (propeller) with the local plugins
 	migrate bool      // apply pending migrations instead of refusing to start
 	demo    bool      // seed the demo project and examples after start
@@ -134,34 +164,52 @@ func run(ctx context.Context, cfg config.Config, opts runOptions) error {
 	if err := ensureSchema(ctx, st, opts.migrate); err != nil {
 		return err
 	}
-	blobs, err := openStorage(ctx, cfg.Storage)
-	if err != nil {
-		return err
-	}
-	defer blobs.Close()
-
 	srv := server.New(cfg.Server, logger)
 	srv.AddReadyCheck("database", st.Ping)
-	srv.AddReadyCheck("blob_store", blobs.Ping)
-	// The admin service is also the engine's launcher of child executions,
-	// so a propeller-only replica builds one without serving it.
-	svc := admin.New(st, admin.Options{
-		Domains: cfg.Domains,
-		Logger:  logger,
-		Version: admin.VersionInfo{Version: Version, Build: buildRevision()},
-		Blobs:   blobs,
-	})
-	if opts.admin {
-		srv.HandleService(svc.Handler(srv.HandlerOptions()...))
-		srv.HandleService(svc.SignalHandler(srv.HandlerOptions()...))
-		srv.Handle(svc.LogsHandler())
-	}
-	if opts.engine {
-		stopEngine, err := startEngine(ctx, cfg, st, blobs, svc, logger)
+	// The data catalog alone needs no blob store.
+	var blobs *storage.Store
+	if opts.admin || opts.engine {
+		blobs, err = openStorage(ctx, cfg.Storage)
 		if err != nil {
 			return err
 		}
-		defer stopEngine()
+		defer blobs.Close()
+		srv.AddReadyCheck("blob_store", blobs.Ping)
+	}
+	// The engine uses the data catalog in process unless it is configured
+	// to reach a remote one.
+	var catalog *datacatalog.Service
+	if opts.catalog || (opts.engine && cfg.Catalog.Endpoint == "") {
+		catalog, err = newCatalog(cfg, st, logger)
+		if err != nil {
+			return err
+		}
+	}
+	if opts.catalog {
+		srv.HandleService(catalog.Handler(srv.HandlerOptions()...))
+	}
+	if opts.admin || opts.engine {
+		// The admin service is also the engine's launcher of child
+		// executions, so a propeller-only replica builds one without
+		// serving it.
+		svc := admin.New(st, admin.Options{
+			Domains: cfg.Domains,
+			Logger:  logger,
+			Version: admin.VersionInfo{Version: Version, Build: buildRevision()},
+			Blobs:   blobs,
+		})
+		if opts.admin {
+			srv.HandleService(svc.Handler(srv.HandlerOptions()...))
+			srv.HandleService(svc.SignalHandler(srv.HandlerOptions()...))
+			srv.Handle(svc.LogsHandler())
+		}
+		if opts.engine {
+			stopEngine, err := startEngine(ctx, cfg, st, blobs, svc, catalog, logger)
+			if err != nil {
+				return err
+			}
+			defer stopEngine()
+		}
 	}
 
 	if err := srv.Start(ctx); err != nil {
@@ -215,12 +263,22 @@ func printBanner(opts runOptions, cfg config.Config, srv *server.Server, blobs *
 	if opts.admin {
 		fmt.Fprintf(tw, "  Admin API (gRPC, gRPC-Web, HTTP/JSON)\t%s\n", base)
 	}
+	if opts.catalog {
+		fmt.Fprintf(tw, "  Data catalog API (gRPC, gRPC-Web, HTTP/JSON)\t%s\n", base)
+	}
 	if opts.engine {
 		fmt.Fprintf(tw, "  Engine (propeller)\tlocal processes, echo, sleep\n")
+		cache := "data catalog in process"
+		if cfg.Catalog.Endpoint != "" {
+			cache = "data catalog at " + cfg.Catalog.Endpoint
+		}
+		fmt.Fprintf(tw, "  Task cache\t%s\n", cache)
 	}
 	fmt.Fprintf(tw, "  Health, readiness, metrics\t%s/healthz  %s/readyz  %s/metrics\n", base, base, base)
 	fmt.Fprintf(tw, "  Database\t%s %s\n", cfg.Database.Driver, cfg.Redacted().Database.DSN)
-	fmt.Fprintf(tw, "  Blob store\t%s\n", blobs.Base())
+	if blobs != nil {
+		fmt.Fprintf(tw, "  Blob store\t%s\n", blobs.Base())
+	}
 	ids := make([]string, 0, len(cfg.Domains))
 	for _, d := range cfg.Domains {
 		ids = append(ids, d.ID)

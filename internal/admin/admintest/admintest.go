@@ -77,6 +77,7 @@ type settings struct {
 	admin  admin.Options
 	server config.Server
 	logger *slog.Logger
+	mounts []func(st store.Store, opts ...connect.HandlerOption) (string, http.Handler)
 }
 
 // Option customises the server New starts.
@@ -92,6 +93,13 @@ func WithAdminOptions(o admin.Options) Option {
 // always 127.0.0.1 and a free port.
 func WithServerConfig(c config.Server) Option {
 	return func(s *settings) { s.server = c }
+}
+
+// WithService mounts another Connect service (the data catalog, for
+// example) on the server beside the admin's: mount builds it over the
+// test's store and returns what a generated New<Service>Handler returns.
+func WithService(mount func(st store.Store, opts ...connect.HandlerOption) (string, http.Handler)) Option {
+	return func(s *settings) { s.mounts = append(s.mounts, mount) }
 }
 
 // WithLogger sets the logger of the store, the service and the server.
@@ -134,6 +142,9 @@ func New(tb testing.TB, driver string, opts ...Option) *Env {
 	srv.HandleService(svc.Handler(srv.HandlerOptions()...))
 	srv.HandleService(svc.SignalHandler(srv.HandlerOptions()...))
 	srv.Handle(svc.LogsHandler())
+	for _, mount := range set.mounts {
+		srv.HandleService(mount(st, srv.HandlerOptions()...))
+	}
 	srv.AddReadyCheck("database", st.Ping)
 	require.NoError(tb, srv.Start(tb.Context()))
 	tb.Cleanup(srv.Stop)
