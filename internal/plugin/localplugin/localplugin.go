@@ -10,7 +10,8 @@
 // inputs.pb (TaskContext.InputsFile), the process gets its URI and the
 // output prefix (FLYTE_INPUTS_URI, FLYTE_OUTPUT_PREFIX, or {{.Input}} and
 // {{.OutputPrefix}} in its arguments) and writes outputs.pb or error.pb
-// itself.
+// itself, or, for a dynamic task, futures.pb (a DynamicJobSpec the plugin
+// returns in Status.Dynamic).
 //
 // Each attempt's process is spawned directly (no shim) in its own process
 // group, with stdout and stderr going to a log file that is uploaded to the

@@ -21,6 +21,7 @@ import (
 	"github.com/flyte-go/flyte/internal/plugin"
 	"github.com/flyte-go/flyte/internal/rawio"
 	"github.com/flyte-go/flyte/internal/storage"
+	"google.golang.org/protobuf/proto"
 )
 
 // Environment variables every process gets (EnvInputsURI only SDK tasks).
@@ -267,8 +268,14 @@ func (p *Plugin) outcome(ctx context.Context, tc *plugin.TaskContext, cmd *exec.
 			return plugin.SystemFailure("ReadOutputs", fmt.Sprintf("check outputs.pb: %v", err), true)
 		case ok:
 			return plugin.Status{Phase: plugin.PhaseSucceeded}
-		case len(outputs.GetVariables()) > 0:
-			return plugin.UserFailure("MissingOutputs", fmt.Sprintf("the task exited 0 but wrote no outputs.pb under %s", tc.Blobs.URL(tc.AttemptPrefix)), false)
+		}
+		// Only looked for without outputs.pb, so ordinary tasks pay no
+		// extra read.
+		if st, ok := readFutures(ctx, tc); ok {
+			return st
+		}
+		if len(outputs.GetVariables()) > 0 {
+			return plugin.UserFailure("MissingOutputs", fmt.Sprintf("the task exited 0 but wrote no outputs.pb (nor futures.pb) under %s", tc.Blobs.URL(tc.AttemptPrefix)), false)
 		}
 		return plugin.Status{Phase: plugin.PhaseSucceeded}
 	}
@@ -286,6 +293,25 @@ func (p *Plugin) outcome(ctx context.Context, tc *plugin.TaskContext, cmd *exec.
 	// Returned inline: the engine keeps small outputs in its rows and
 	// writes large ones to a blob itself.
 	return plugin.Status{Phase: plugin.PhaseSucceeded, Outputs: lits}
+}
+
+// readFutures reads the workflow a dynamic SDK task generated (futures.pb):
+// ok is false when there is none. A futures.pb that does not decode is the
+// task's fault (USER, not retryable); failing to read it is the platform's.
+func readFutures(ctx context.Context, tc *plugin.TaskContext) (plugin.Status, bool) {
+	key := tc.FuturesKey()
+	data, err := tc.Blobs.ReadAll(ctx, key)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return plugin.Status{}, false
+	case err != nil:
+		return plugin.SystemFailure("ReadFutures", fmt.Sprintf("read futures.pb: %v", err), true), true
+	}
+	spec := &corev1.DynamicJobSpec{}
+	if err := proto.Unmarshal(data, spec); err != nil {
+		return plugin.UserFailure("BadFutures", fmt.Sprintf("%s is not a DynamicJobSpec: %v", tc.Blobs.URL(key), err), false), true
+	}
+	return plugin.Status{Phase: plugin.PhaseSucceeded, Dynamic: spec}, true
 }
 
 // mentions reports whether any argument contains dir.

@@ -3,7 +3,10 @@
 //
 // Modes: ok copies input x to output y; fail writes a recoverable system
 // error.pb; none exits 0 without writing anything; env checks that the
-// FLYTE_* variables agree with the arguments.
+// FLYTE_* variables agree with the arguments; dynamic writes a futures.pb
+// (a DynamicJobSpec with one node per unit of input x, whose output y is
+// the list of their outputs) instead of outputs.pb; badfutures writes a
+// futures.pb that is not a DynamicJobSpec.
 package main
 
 import (
@@ -53,8 +56,44 @@ func run(mode, inputs, prefix string) error {
 		os.Exit(1)
 	case "none":
 		return nil
+	case "dynamic":
+		data, err := os.ReadFile(in)
+		if err != nil {
+			return err
+		}
+		m := &corev1.LiteralMap{}
+		if err := proto.Unmarshal(data, m); err != nil {
+			return err
+		}
+		return write(filepath.Join(out, "futures.pb"), fanOut(m.GetLiterals()["x"].GetScalar().GetPrimitive().GetInteger()))
+	case "badfutures":
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(out, "futures.pb"), []byte("\xff\xff not a protobuf"), 0o644)
 	}
 	return fmt.Errorf("unknown mode %q", mode)
+}
+
+// fanOut is a spec of n nodes "e<i>" running the task "echo" on the
+// constant i, gathered into the output y.
+func fanOut(n int64) *corev1.DynamicJobSpec {
+	echo := &corev1.Identifier{ResourceType: corev1.ResourceType_RESOURCE_TYPE_TASK, Project: "p", Domain: "d", Name: "echo", Version: "v1"}
+	spec := &corev1.DynamicJobSpec{}
+	var ys []*corev1.BindingData
+	for i := range n {
+		id := fmt.Sprintf("e%d", i)
+		spec.Nodes = append(spec.Nodes, &corev1.Node{
+			Id: id,
+			Inputs: []*corev1.Binding{{Var: "x", Binding: &corev1.BindingData{Value: &corev1.BindingData_Scalar{Scalar: &corev1.Scalar{
+				Value: &corev1.Scalar_Primitive{Primitive: &corev1.Primitive{Value: &corev1.Primitive_Integer{Integer: i}}}}}}}},
+			Target: &corev1.Node_TaskNode{TaskNode: &corev1.TaskNode{ReferenceId: echo}},
+		})
+		ys = append(ys, &corev1.BindingData{Value: &corev1.BindingData_Promise{Promise: &corev1.OutputReference{NodeId: id, Var: "x"}}})
+	}
+	spec.Outputs = []*corev1.Binding{{Var: "y", Binding: &corev1.BindingData{Value: &corev1.BindingData_Collection{Collection: &corev1.BindingDataCollection{Bindings: ys}}}}}
+	spec.Tasks = []*corev1.TaskTemplate{{Id: echo, Type: "echo"}}
+	return spec
 }
 
 func write(path string, m proto.Message) error {
