@@ -250,10 +250,7 @@ func (a *app) nodeTree(ctx context.Context, c adminv1connect.AdminServiceClient,
 				errText = oneLine(e.GetMessage())
 			}
 		}
-		cache := ""
-		if tm := cl.GetTaskNodeMetadata(); tm != nil && tm.GetCacheStatus() != corev1.CatalogCacheStatus(0) {
-			cache = enumName(tm.GetCacheStatus())
-		}
+		cache := cacheCell(cl.GetTaskNodeMetadata(), id)
 		t.add(strings.Repeat("  ", depth)+nid, enumName(cl.GetPhase()), attempts, formatDuration(cl.GetDuration()), cache, errText)
 		if n.GetMetadata().GetIsParentNode() {
 			if err := a.nodeTree(ctx, c, id, nid, depth+1, t); err != nil {
@@ -308,4 +305,18 @@ func writeLiteralMap(w io.Writer, m *corev1.LiteralMap) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s = %s\n", n, formatLiteral(lits[n]))
 	}
+}
+
+// cacheCell is a node's cache status for the CACHE column; a hit names the
+// execution whose outputs it reused ("HIT from e1").
+func cacheCell(tm *adminv1.TaskNodeMetadata, exec *corev1.WorkflowExecutionIdentifier) string {
+	if tm.GetCacheStatus() == corev1.CatalogCacheStatus_CATALOG_CACHE_STATUS_DISABLED {
+		return ""
+	}
+	cell := enumName(tm.GetCacheStatus())
+	src := tm.GetCatalogKey().GetSourceTaskExecution().GetNodeExecutionId().GetExecutionId()
+	if tm.GetCacheStatus() == corev1.CatalogCacheStatus_CATALOG_CACHE_STATUS_HIT && src.GetName() != "" && src.GetName() != exec.GetName() {
+		cell += " from " + src.GetName()
+	}
+	return cell
 }

@@ -33,6 +33,9 @@ type arrayState struct {
 	Handles map[int][]byte `json:"handles,omitempty"`
 	// FirstError is the error of the first element that failed for good.
 	FirstError string `json:"first_error,omitempty"`
+	// Cache is each element's corev1.CatalogCacheStatus when the task is
+	// cached (cachearray.go).
+	Cache []byte `json:"cache,omitempty"`
 
 	// Not persisted, valid for one round: first attempts prefetched ahead
 	// of the walk (arrayprefetch.go), and outputs already read, so that
@@ -42,6 +45,8 @@ type arrayState struct {
 	// inline marks outputs in outs that a plugin returned inline and no
 	// blob holds yet (flushInline writes them unless the node finishes).
 	inline map[int]bool
+	// cache is how the elements are cached; nil when they are not.
+	cache *cacheSpec
 }
 
 func (a *arrayState) runningCount() int {
@@ -126,7 +131,7 @@ func (r *round) evalArray(ctx context.Context, sc *scope, n *corev1.Node, an *co
 	}
 	need := required(an, a.N)
 	limit := int(an.GetParallelism())
-	changed := false
+	changed := r.cacheElements(ctx, sub, tr, a, lists, shared)
 	failedSoFar := a.count(elemFailed)
 	defer r.dropPrefetched(ctx, tr, a)
 	for i := 0; i < a.N; i++ {
@@ -199,7 +204,7 @@ func (r *round) elemContext(tr *taskRun, a *arrayState, i int, inputs *corev1.Li
 // that saw them, its own outputs hold them and nothing is written.
 func (r *round) flushInline(ctx context.Context, ne *store.NodeExecution, a *arrayState) error {
 	for _, i := range sortedIntKeys(a.inline) {
-		key := r.st.attemptPrefix(elemID(ne.NodeID, i), int32(a.Attempts[i])-1) + "/outputs.pb"
+		key := r.elemOutputsKey(ne.NodeID, a, i)
 		if err := r.e.blobs.WriteProto(ctx, key, a.outs[i]); err != nil {
 			return fmt.Errorf("write outputs of element %d of %s: %w", i, ne.NodeID, err)
 		}
@@ -280,6 +285,10 @@ func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, 
 	case plugin.PhaseQueued, plugin.PhaseRunning:
 		return false, nil
 	case plugin.PhaseSucceeded:
+		if st.Dynamic != nil {
+			st = dynamicInArray(tc)
+			break
+		}
 		if !read {
 			outs, bad = r.readOutputs(ctx, st.Outputs, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
 		}
@@ -297,6 +306,7 @@ func (r *round) observeElement(ctx context.Context, tr *taskRun, a *arrayState, 
 			delete(a.Handles, i)
 			r.running--
 			a.Phases[i] = elemSucceeded
+			r.cachePutElement(ctx, tr, a, i, lists, shared, outs)
 			return true, nil
 		}
 		st = plugin.UserFailure("BadOutputs", bad, false)
@@ -343,7 +353,7 @@ func (r *round) finishArray(ctx context.Context, tr *taskRun, ne *store.NodeExec
 			m = a.outs[i]
 		} else if a.Phases[i] == elemSucceeded && len(vars) > 0 {
 			m = &corev1.LiteralMap{}
-			key := r.st.attemptPrefix(elemID(ne.NodeID, i), int32(a.Attempts[i])-1) + "/outputs.pb"
+			key := r.elemOutputsKey(ne.NodeID, a, i)
 			if err := r.e.blobs.ReadProto(ctx, key, m); err != nil {
 				return fmt.Errorf("read outputs of element %d of %s: %w", i, ne.NodeID, err)
 			}
@@ -356,6 +366,7 @@ func (r *round) finishArray(ctx context.Context, tr *taskRun, ne *store.NodeExec
 			}
 		}
 	}
+	r.cacheArraySummary(ne, a)
 	return r.succeedWith(ctx, ne, outs)
 }
 

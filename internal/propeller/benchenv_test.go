@@ -55,7 +55,8 @@ func forEachBenchDriver(b *testing.B, fn func(b *testing.B, driver string)) {
 	}
 }
 
-func newBenchEnv(tb testing.TB, driver string) *benchEnv {
+// newBenchEnv starts the engine; mod may change its options, given the store.
+func newBenchEnv(tb testing.TB, driver string, mod ...func(*propeller.Options, propeller.ExecStore)) *benchEnv {
 	tb.Helper()
 	ctx := context.Background()
 	raw, _ := admintest.OpenStore(tb, driver, slog.New(slog.DiscardHandler))
@@ -73,7 +74,7 @@ func newBenchEnv(tb testing.TB, driver string) *benchEnv {
 	tb.Cleanup(func() { _ = echo.Close() })
 	reg := plugin.NewRegistry()
 	reg.Register(&startRecorder{Plugin: echo, env: e}, builtinplugin.TaskTypes...)
-	e.eng = propeller.New(st, blobs, reg, propeller.Options{
+	opts := propeller.Options{
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		OnCommit: func(x *store.Execution) {
 			if !store.ExecutionTerminal(x.Phase) {
@@ -84,7 +85,11 @@ func newBenchEnv(tb testing.TB, driver string) *benchEnv {
 			e.mu.Unlock()
 			e.notify()
 		},
-	})
+	}
+	for _, m := range mod {
+		m(&opts, st)
+	}
+	e.eng = propeller.New(st, blobs, reg, opts)
 	require.NoError(tb, e.eng.Start(ctx))
 	tb.Cleanup(e.eng.Stop)
 	return e

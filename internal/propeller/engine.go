@@ -141,6 +141,9 @@ type Engine struct {
 	// children maps child execution ids to the row id of their parent, so a
 	// child's last round wakes the parent at once.
 	children sync.Map
+	// cacheWaiters are the executions waiting for a cache reservation
+	// (cache.go).
+	cacheWaiters cacheWaiters
 
 	mu       sync.Mutex
 	held     map[int64]*heldExec // executions whose lease we hold

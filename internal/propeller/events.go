@@ -44,6 +44,10 @@ type eventNode struct {
 	err      *corev1.ExecutionError
 	// outputData are the outputs when they are kept inline.
 	outputData *corev1.LiteralMap
+	// dynamic says the node's task generated a workflow (its children).
+	dynamic bool
+	// taskMeta is the cache status of a cached task node (cacheEventMeta).
+	taskMeta *eventv1.TaskNodeMetadata
 }
 
 func (ev *eventNode) marshal() []byte {
@@ -58,6 +62,12 @@ func (ev *eventNode) marshal() []byte {
 	}
 	if n.ParentNodeID != "" {
 		e.ParentNodeMetadata = &eventv1.ParentNodeExecutionMetadata{NodeId: n.ParentNodeID}
+	}
+	if ev.dynamic {
+		e.IsDynamic, e.IsParent = true, true
+	}
+	if ev.taskMeta != nil {
+		e.TargetMetadata = &eventv1.NodeExecutionEvent_TaskNodeMetadata{TaskNodeMetadata: ev.taskMeta}
 	}
 	switch {
 	case ev.err != nil:

@@ -213,6 +213,9 @@ func (r *round) startNode(ctx context.Context, sc *scope, n *corev1.Node, uid, p
 	if d := n.GetMetadata().GetTimeout(); d != nil && d.AsDuration() > 0 {
 		r.saveState(ne, &nodeState{Deadline: t.Add(d.AsDuration())})
 	}
+	if done, err := r.cacheOnStart(ctx, n, ne, inputs); err != nil || done {
+		return ne, err
+	}
 	r.setNodePhase(ne, corev1.NodeExecution_PHASE_RUNNING, nil, "")
 	return ne, nil
 }
@@ -259,7 +262,7 @@ func (r *round) setNodePhase(ne *store.NodeExecution, p corev1.NodeExecution_Pha
 	}
 	ne.Closure = marshal(c)
 	r.touch(ne)
-	ev := &eventNode{exec: r.execID(), node: ne, phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr, outputData: c.GetOutputData()}
+	ev := &eventNode{exec: r.execID(), node: ne, phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr, outputData: c.GetOutputData(), dynamic: c.GetDynamicJobSpecUri() != "", taskMeta: cacheEventMeta(ne, c)}
 	r.events = append(r.events, &store.Event{ExecutionRowID: ne.ExecutionRowID, Kind: store.EventKindNode, NodeID: ne.NodeID, Phase: int32(p), OccurredAt: r.now, Body: ev.marshal()})
 }
 
@@ -309,6 +312,7 @@ func (r *round) abortNode(ctx context.Context, ne *store.NodeExecution, reason s
 			return err
 		}
 	}
+	r.cacheReleaseNode(ctx, ne)
 	ns := decodeState(ne)
 	if ns.Array != nil {
 		if err := r.abortArray(ctx, ne, ns); err != nil {

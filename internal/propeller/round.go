@@ -81,6 +81,10 @@ type nodeState struct {
 	Child *store.ExecutionID `json:"child,omitempty"`
 	// Array holds the element states of an array node.
 	Array *arrayState `json:"array,omitempty"`
+	// Cache is the memo of a cacheable task node (cache.go).
+	Cache *cacheState `json:"cache,omitempty"`
+	// Dynamic is the workflow a dynamic task node generated (dynamic.go).
+	Dynamic *dynamicState `json:"dynamic,omitempty"`
 }
 
 func (e *Engine) round(ctx context.Context, st *execState) (roundResult, error) {

@@ -28,6 +28,9 @@ type compiledWorkflow struct {
 	subs    map[string]*wfGraph
 	tasks   map[string]*corev1.TaskTemplate
 	lps     map[string]*corev1.LaunchPlanTemplate
+	// private marks a copy owned by one execution's view, extended with
+	// the workflows its dynamic nodes generated (dynamic.go).
+	private bool
 }
 
 // wfGraph is one workflow template with its nodes in dependency order.
@@ -230,6 +233,9 @@ func (e *Engine) load(ctx context.Context, id int64) (*execState, error) {
 				return nil, fmt.Errorf("get attempt of %s: %w", n.NodeID, err)
 			}
 		}
+	}
+	if err := e.loadDynamic(ctx, st); err != nil {
+		return nil, err
 	}
 	if x.ReferenceExecution != nil && x.Mode == int32(adminv1.ExecutionMetadata_EXECUTION_MODE_RECOVERED) {
 		if st.ref, err = e.loadReference(ctx, *x.ReferenceExecution); err != nil {

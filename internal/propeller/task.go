@@ -46,10 +46,17 @@ func (r *round) evalTask(ctx context.Context, n *corev1.Node, tn *corev1.TaskNod
 	if d := tmpl.GetMetadata().GetTimeout(); d != nil {
 		tr.attemptTimeout = d.AsDuration()
 	}
+	if wait, err := r.cacheBeforeRun(ctx, tr); wait || err != nil {
+		return err
+	}
+	defer r.cacheAfterRun(ctx, tr)
 	// Each pass either starts an attempt, observes the current one, or
 	// retries a failed one; the loop ends when an attempt is in flight or
 	// the node is finished (budgets are finite).
 	for !nodeTerminal(ne.Phase) {
+		if isDynamicRunning(ne) {
+			return r.evalDynamic(ctx, tr)
+		}
 		te := r.st.attempts[ne.NodeID]
 		if te == nil || taskTerminal(te.Phase) {
 			if err := r.startAttempt(ctx, tr, ne.Attempts); err != nil {
@@ -185,6 +192,9 @@ func (r *round) noteInputsFile(ne *store.NodeExecution, tc *plugin.TaskContext) 
 // outputs fail the attempt with a message naming the output. Outputs the
 // plugin returned inline stay inline unless larger than inlineLimit.
 func (r *round) attemptSucceeded(ctx context.Context, tr *taskRun, te *store.TaskExecution, tc *plugin.TaskContext, st plugin.Status) error {
+	if st.Dynamic != nil {
+		return r.dynamicGenerated(ctx, tr, te, tc, st)
+	}
 	outs, bad := r.readOutputs(ctx, st.Outputs, tc.OutputsKey(), tr.tmpl.GetInterface().GetOutputs(), tc.Attempt.String())
 	if bad != "" {
 		return r.attemptFailed(ctx, tr, te, plugin.UserFailure("BadOutputs", bad, false))
@@ -199,6 +209,7 @@ func (r *round) attemptSucceeded(ctx context.Context, tr *taskRun, te *store.Tas
 	r.setTaskPhase(tr, te, corev1.TaskExecution_PHASE_SUCCEEDED, st.Logs, st.Reason, nil)
 	te.Closure = withTaskOutput(te.Closure, uri, outs)
 	r.st.outputs[tr.ne.NodeID] = outs
+	r.cachePut(ctx, tr, te, outs)
 	r.setNodePhase(tr.ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, uri)
 	return nil
 }
@@ -231,7 +242,7 @@ func (r *round) readOutputs(ctx context.Context, inline *corev1.LiteralMap, key 
 // attemptFailed records a failed attempt and decides whether the node
 // retries: USER failures count against the task's retries, SYSTEM failures
 // against the engine's system budget.
-func (r *round) attemptFailed(_ context.Context, tr *taskRun, te *store.TaskExecution, st plugin.Status) error {
+func (r *round) attemptFailed(ctx context.Context, tr *taskRun, te *store.TaskExecution, st plugin.Status) error {
 	ne := tr.ne
 	retry := st.Retryable
 	if st.Error.GetKind() == corev1.ExecutionError_ERROR_KIND_SYSTEM {
@@ -247,6 +258,7 @@ func (r *round) attemptFailed(_ context.Context, tr *taskRun, te *store.TaskExec
 	r.setTaskPhase(tr, te, phase, st.Logs, st.Reason, st.Error)
 	r.touch(ne)
 	if !retry {
+		r.cacheReleaseNode(ctx, ne)
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, st.Error, "")
 	}
 	return nil
