@@ -47,3 +47,19 @@ func TestGetExecutionDetailsShowsCacheStatus(t *testing.T) {
 	require.NotContains(t, rows["populated"], "from")
 	require.NotContains(t, rows["plain"], "DISABLED")
 }
+
+func TestOverwriteCacheFlagReachesTheExecutionSpec(t *testing.T) {
+	t.Parallel()
+	r := newRealAdmin(t)
+	r.ok("create", "execution", "--launchplan", "add", "--input", "a=1", "--name", "plain")
+	r.ok("create", "execution", "--launchplan", "add", "--input", "a=1", "--name", "fresh", "--overwrite-cache")
+	r.ok("relaunch", "plain", "--name", "again", "--overwrite-cache")
+	r.ok("relaunch", "plain", "--name", "same")
+	for name, want := range map[string]bool{"plain": false, "fresh": true, "again": true, "same": false} {
+		out := r.ok("get", "execution", name, "-o", "json")
+		require.Equal(t, want, strings.Contains(out, `"overwriteCache": true`), "execution %s:\n%s", name, out)
+	}
+	res := r.cli("recover", "plain", "--overwrite-cache")
+	require.Equal(t, ExitUsage, res.code, "recover reuses outputs; it has no --overwrite-cache")
+	require.Contains(t, res.stderr, "overwrite-cache")
+}

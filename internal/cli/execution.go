@@ -29,7 +29,7 @@ func (a *app) createCommand() *cobra.Command {
 type createExecutionFlags struct {
 	launchPlan, version, task, name, file string
 	inputs                                []string
-	wait                                  bool
+	wait, overwriteCache                  bool
 }
 
 func (a *app) createExecutionCommand() *cobra.Command {
@@ -55,6 +55,7 @@ func (a *app) createExecutionCommand() *cobra.Command {
 	fl.StringVar(&f.file, "file", "", "YAML file of inputs (name: value)")
 	fl.StringVar(&f.name, "name", "", "execution name (default: generated)")
 	fl.BoolVar(&f.wait, "wait", false, "follow the execution until it ends, then print its outputs")
+	fl.BoolVar(&f.overwriteCache, "overwrite-cache", false, "run cached tasks again and replace their cached outputs")
 	return cmd
 }
 
@@ -79,7 +80,7 @@ func (a *app) createExecution(ctx context.Context, cmd *cobra.Command, f *create
 	}
 	res, err := c.CreateExecution(ctx, connect.NewRequest(&adminv1.ExecutionCreateRequest{
 		Project: s.Project, Domain: s.Domain, Name: f.name,
-		Spec:   &adminv1.ExecutionSpec{LaunchPlan: target},
+		Spec:   &adminv1.ExecutionSpec{LaunchPlan: target, OverwriteCache: f.overwriteCache},
 		Inputs: inputs,
 	}))
 	if err != nil {
@@ -274,7 +275,7 @@ func (a *app) terminateCommand() *cobra.Command {
 // rerunCommand is `relaunch NAME` or `recover NAME`.
 func (a *app) rerunCommand(recover bool) *cobra.Command {
 	var name string
-	var wait bool
+	var wait, overwriteCache bool
 	use, short := "relaunch", "Run an execution again with the same launch plan and inputs"
 	if recover {
 		use, short = "recover", "Re-run what did not succeed in a finished execution, reusing the outputs of nodes that did"
@@ -292,7 +293,7 @@ func (a *app) rerunCommand(recover bool) *cobra.Command {
 			if recover {
 				res, err = c.RecoverExecution(ctx, connect.NewRequest(&adminv1.ExecutionRecoverRequest{Id: executionRef(s, args[0]), Name: name}))
 			} else {
-				res, err = c.RelaunchExecution(ctx, connect.NewRequest(&adminv1.ExecutionRelaunchRequest{Id: executionRef(s, args[0]), Name: name}))
+				res, err = c.RelaunchExecution(ctx, connect.NewRequest(&adminv1.ExecutionRelaunchRequest{Id: executionRef(s, args[0]), Name: name, OverwriteCache: overwriteCache}))
 			}
 			if err != nil {
 				return err
@@ -310,6 +311,9 @@ func (a *app) rerunCommand(recover bool) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "name", "", "name of the new execution (default: generated)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow the new execution until it ends")
+	if !recover {
+		cmd.Flags().BoolVar(&overwriteCache, "overwrite-cache", false, "run cached tasks again and replace their cached outputs")
+	}
 	return cmd
 }
 

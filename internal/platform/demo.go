@@ -62,8 +62,12 @@ func seedDemo(ctx context.Context, baseURL, dir string, out io.Writer) error {
 	if code := cli.Main(run, out, out); code != 0 {
 		return fmt.Errorf("the demo workflow did not succeed (exit code %d)", code)
 	}
-	fmt.Fprintf(out, "\nDemo done. Look around:\n  flyte-cli get executions -h %s -p %s -d %s\n  flyte-cli get workflows -h %s -p %s -d %s\n",
-		host, demoProject, demoDomain, host, demoProject, demoDomain)
+	scope := fmt.Sprintf("-h %s -p %s -d %s", host, demoProject, demoDomain)
+	fmt.Fprintf(out, "\nDemo done. Look around:\n"+
+		"  flyte-cli get executions %[1]s\n"+
+		"  flyte-cli get execution %[1]s NAME --details   (node phases and cache status)\n"+
+		"  flyte-cli get cache %[1]s --task sum_list      (run the pipeline again: total is a cache hit)\n"+
+		"  flyte-cli get workflows %[1]s\n", scope)
 	return nil
 }
 
