@@ -244,6 +244,12 @@ func (a *app) getCache(ctx context.Context, cmd *cobra.Command, f *cacheFlags) e
 		return fmt.Errorf("nothing is cached for task %s in %s/%s%s for these inputs (key %s)",
 			f.task, sc.s.Project, sc.s.Domain, versionNote(f.cacheVersion), sc.tag)
 	}
+	if len(all) == 0 && a.printer().format == formatTable {
+		// An empty table says nothing about why: a typo in the task name
+		// and a task that never ran look the same otherwise.
+		fmt.Fprintf(a.stderr, "nothing is cached for task %s in %s/%s%s\n", f.task, sc.s.Project, sc.s.Domain, versionNote(f.cacheVersion))
+		return nil
+	}
 	// Newest outputs first.
 	slices.SortStableFunc(all, func(x, y *datacatalogv1.Artifact) int {
 		return storedAt(y).Compare(storedAt(x))

@@ -198,9 +198,11 @@ func TestGetCache(t *testing.T) {
 			require.Len(t, list.GetArtifacts(), 2)
 			require.Equal(t, int64(3+4), list.GetArtifacts()[0].GetData()[0].GetValue().GetScalar().GetPrimitive().GetInteger())
 
-			// A task with nothing cached lists nothing.
-			out = ce.ok("get", "cache", "--task", "other")
-			require.Len(t, lines(out), 1, out)
+			// A task with nothing cached lists nothing and says so.
+			r = ce.cli("get", "cache", "--task", "other")
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			require.Empty(t, r.stdout)
+			require.Equal(t, "nothing is cached for task other in proj/development\n", r.stderr)
 		})
 	}
 }
