@@ -189,31 +189,44 @@ func (r *round) evalSubWorkflow(ctx context.Context, id *corev1.Identifier, ne *
 		r.failNode(ne, "SubWorkflowNotFound", fmt.Sprintf("node %s: sub-workflow %s is not in the compiled workflow", ne.NodeID, idKey(id)), corev1.ExecutionError_ERROR_KIND_SYSTEM)
 		return nil
 	}
+	outs, err := r.evalChildren(ctx, ne, g, "sub-workflow "+ne.NodeID)
+	if err != nil || outs == nil {
+		return err
+	}
+	return r.succeedWith(ctx, ne, outs)
+}
+
+// evalChildren evaluates the nodes of g as the children of node ne (ids
+// prefixed by the node's, inputs from the node's), for a sub-workflow or a
+// dynamic node. When a child failed it runs g's failure node and then
+// fails ne; when every child finished it returns g's bound outputs (what
+// names ne in messages); otherwise, and when ne failed, it returns nil.
+func (r *round) evalChildren(ctx context.Context, ne *store.NodeExecution, g *wfGraph, what string) (*corev1.LiteralMap, error) {
 	inputs, err := r.nodeInputs(ctx, ne)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sc := &scope{g: g, prefix: ne.NodeID + "-", parent: ne.NodeID, inputs: inputs}
 	res, err := r.evalScope(ctx, sc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case res.failure != nil:
 		cause, done, err := r.runFailureNode(ctx, sc, res.failure, res.failedNode)
 		if err != nil || !done {
-			return err
+			return nil, err
 		}
 		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, cause, "")
 	case res.done:
 		outs, err := r.bindInputs(ctx, sc, g.wf.GetTemplate().GetOutputs())
 		if err != nil {
-			r.failNode(ne, "OutputBinding", fmt.Sprintf("sub-workflow %s: %v", ne.NodeID, err), corev1.ExecutionError_ERROR_KIND_USER)
-			return nil
+			r.failNode(ne, "OutputBinding", fmt.Sprintf("%s: %v", what, err), corev1.ExecutionError_ERROR_KIND_USER)
+			return nil, nil
 		}
-		return r.succeedWith(ctx, ne, outs)
+		return outs, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // nodeInputs returns a node's inputs (cached under "<node>#in"): from the

@@ -174,43 +174,23 @@ func (r *round) evalDynamic(ctx context.Context, tr *taskRun) error {
 	if err != nil || g == nil {
 		return err
 	}
-	inputs, err := r.nodeInputs(ctx, ne)
-	if err != nil {
+	outs, err := r.evalChildren(ctx, ne, g, "dynamic workflow of node "+ne.NodeID)
+	if err != nil || outs == nil {
 		return err
 	}
-	sc := &scope{g: g, prefix: ne.NodeID + "-", parent: ne.NodeID, inputs: inputs}
-	res, err := r.evalScope(ctx, sc)
-	if err != nil {
-		return err
-	}
-	switch {
-	case res.failure != nil:
-		cause, done, err := r.runFailureNode(ctx, sc, res.failure, res.failedNode)
-		if err != nil || !done {
-			return err
-		}
-		r.setNodePhase(ne, corev1.NodeExecution_PHASE_FAILED, cause, "")
-	case res.done:
-		outs, err := r.bindInputs(ctx, sc, g.wf.GetTemplate().GetOutputs())
-		if err != nil {
-			r.failNode(ne, "OutputBinding", fmt.Sprintf("dynamic workflow of node %s: %v", ne.NodeID, err), corev1.ExecutionError_ERROR_KIND_USER)
+	want := tr.tmpl.GetInterface().GetOutputs().GetVariables()
+	for _, name := range sortedKeys(want) {
+		l, ok := outs.GetLiterals()[name]
+		if !ok {
+			r.failNode(ne, "BadOutputs", fmt.Sprintf("dynamic workflow of node %s: output %s is not bound", ne.NodeID, name), corev1.ExecutionError_ERROR_KIND_USER)
 			return nil
 		}
-		want := tr.tmpl.GetInterface().GetOutputs().GetVariables()
-		for _, name := range sortedKeys(want) {
-			l, ok := outs.GetLiterals()[name]
-			if !ok {
-				r.failNode(ne, "BadOutputs", fmt.Sprintf("dynamic workflow of node %s: output %s is not bound", ne.NodeID, name), corev1.ExecutionError_ERROR_KIND_USER)
-				return nil
-			}
-			if err := compiler.CheckLiteral(l, want[name].GetType()); err != nil {
-				r.failNode(ne, "BadOutputs", fmt.Sprintf("dynamic workflow of node %s: output %s: %v", ne.NodeID, name, err), corev1.ExecutionError_ERROR_KIND_USER)
-				return nil
-			}
+		if err := compiler.CheckLiteral(l, want[name].GetType()); err != nil {
+			r.failNode(ne, "BadOutputs", fmt.Sprintf("dynamic workflow of node %s: output %s: %v", ne.NodeID, name, err), corev1.ExecutionError_ERROR_KIND_USER)
+			return nil
 		}
-		return r.succeedWith(ctx, ne, outs)
 	}
-	return nil
+	return r.succeedWith(ctx, ne, outs)
 }
 
 // dynamicGraph is the workflow a DYNAMIC_RUNNING node generated: in the
