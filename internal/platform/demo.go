@@ -28,7 +28,8 @@ const (
 )
 
 // seedDemo registers the demo project and the bundled examples on the
-// running platform at baseURL and runs the pipeline example to completion,
+// running platform at baseURL and runs the pipeline example and the Go SDK
+// example to completion,
 // through the same flyte-cli commands a user would type (they are printed). The examples are written to dir so the user
 // can read and edit them; their version is a hash of their content, so
 // restarting registers nothing new.
@@ -57,10 +58,11 @@ func seedDemo(ctx context.Context, baseURL, dir string, out io.Writer) error {
 	if code := cli.Main(args, out, out); code != 0 {
 		return fmt.Errorf("registering the examples failed (exit code %d)", code)
 	}
-	run := []string{"create", "execution", "-h", host, "-p", demoProject, "-d", demoDomain, "--launchplan", "pipeline", "--wait"}
-	fmt.Fprintf(out, "\nDemo: flyte-cli %s\n", strings.Join(run, " "))
-	if code := cli.Main(run, out, out); code != 0 {
-		return fmt.Errorf("the demo workflow did not succeed (exit code %d)", code)
+	if err := runDemoExecution(host, "pipeline", out); err != nil {
+		return err
+	}
+	if err := seedGoExample(ctx, host, out); err != nil {
+		return err
 	}
 	scope := fmt.Sprintf("-h %s -p %s -d %s", host, demoProject, demoDomain)
 	fmt.Fprintf(out, "\nDemo done. Look around:\n"+
@@ -68,6 +70,17 @@ func seedDemo(ctx context.Context, baseURL, dir string, out io.Writer) error {
 		"  flyte-cli get execution %[1]s NAME --details   (node phases and cache status)\n"+
 		"  flyte-cli get cache %[1]s --task sum_list      (run the pipeline again: total is a cache hit)\n"+
 		"  flyte-cli get workflows %[1]s\n", scope)
+	return nil
+}
+
+// runDemoExecution runs a launch plan of the demo project to completion
+// through flyte-cli, printing the command, the progress and the outputs.
+func runDemoExecution(host, launchPlan string, out io.Writer) error {
+	run := []string{"create", "execution", "-h", host, "-p", demoProject, "-d", demoDomain, "--launchplan", launchPlan, "--wait"}
+	fmt.Fprintf(out, "\nDemo: flyte-cli %s\n", strings.Join(run, " "))
+	if code := cli.Main(run, out, out); code != 0 {
+		return fmt.Errorf("the demo workflow %s did not succeed (exit code %d)", launchPlan, code)
+	}
 	return nil
 }
 

@@ -35,6 +35,11 @@ type App struct {
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment; default os.Getenv.
 	Getenv func(string) string
+	// Command is the command line that runs this app where tasks run,
+	// before `execute`: by default this program's absolute path. A program
+	// that runs the app as one of its subcommands sets it, for example
+	// {"/usr/bin/tool", "examples"}. --command replaces it.
+	Command []string
 }
 
 // Main runs App{Entities: entities} with the process's arguments and exits
@@ -131,18 +136,10 @@ func (a App) registerCommand() *cobra.Command {
 			if output != "json" && output != "yaml" {
 				return usagef("-o/--output %q: want json or yaml", output)
 			}
-			if command == "" {
-				exe, err := os.Executable()
-				if err != nil {
-					return fmt.Errorf("find this program's path (give --command): %w", err)
-				}
-				command = exe
-			}
 			at := ident{project: project, domain: domain, version: version}
-			tg := target{command: []string{command}, image: image,
-				dynamicArgs: []string{"--project", project, "--domain", domain, "--version", version, "--command", command}}
-			if image != "" {
-				tg.dynamicArgs = append(tg.dynamicArgs, "--image", image)
+			tg, err := a.taskTarget(command, image, at)
+			if err != nil {
+				return err
 			}
 			b, err := collectBundle(a.Entities)
 			if err != nil {
@@ -193,6 +190,33 @@ func (a App) registerCommand() *cobra.Command {
 	return cmd
 }
 
+// taskTarget is how registered tasks run this program: the path given
+// with --command, else App.Command, else this program's absolute path. A
+// dynamic task passes the same on to the tasks it generates.
+func (a App) taskTarget(command, image string, at ident) (target, error) {
+	argv := a.Command
+	if command != "" {
+		argv = []string{command}
+	}
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return target{}, fmt.Errorf("find this program's path (give --command): %w", err)
+		}
+		argv = []string{exe}
+	}
+	tg := target{command: argv, image: image,
+		dynamicArgs: []string{"--project", at.project, "--domain", at.domain, "--version", at.version}}
+	if command != "" || len(a.Command) == 0 {
+		// App.Command is the program's own default; a single path is not.
+		tg.dynamicArgs = append(tg.dynamicArgs, "--command", argv[0])
+	}
+	if image != "" {
+		tg.dynamicArgs = append(tg.dynamicArgs, "--image", image)
+	}
+	return tg, nil
+}
+
 func (a App) executeCommand() *cobra.Command {
 	var ea executeArgs
 	var command, image string
@@ -220,18 +244,11 @@ func (a App) executeCommand() *cobra.Command {
 			if len(missing) > 0 {
 				return usagef("execute needs %s", strings.Join(missing, ", "))
 			}
-			if command == "" {
-				exe, err := os.Executable()
-				if err != nil {
-					return err
-				}
-				command = exe
+			tg, err := a.taskTarget(command, image, ea.at)
+			if err != nil {
+				return err
 			}
-			ea.tg = target{command: []string{command}, image: image,
-				dynamicArgs: []string{"--project", ea.at.project, "--domain", ea.at.domain, "--version", ea.at.version, "--command", command}}
-			if image != "" {
-				ea.tg.dynamicArgs = append(ea.tg.dynamicArgs, "--image", image)
-			}
+			ea.tg = tg
 			return execute(cmd.Context(), ea, a.Getenv, a.Stderr)
 		},
 	}

@@ -3,6 +3,7 @@ package flyte_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,47 @@ func TestRegisterReportsEveryProblem(t *testing.T) {
 		[]string{"register", "-h", "https://x:1", "--insecure", "-p", "p", "-d", "d", "--version", "v"})
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr.String(), `--insecure=true conflicts with the https:// prefix of admin host "https://x:1"`)
+}
+
+func TestRegisterUsesTheAppCommand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		app         []string
+		flags       []string
+		wantCommand []string
+		wantArgs    string
+	}{
+		{"app command", []string{"/usr/bin/tool", "examples"}, nil, []string{"/usr/bin/tool", "examples"}, "--version v"},
+		{"--command wins", []string{"/usr/bin/tool", "examples"}, []string{"--command", "/opt/app"}, []string{"/opt/app"}, "--version v --command /opt/app"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"register", "-p", "p", "-d", "d", "--version", "v", "--dry-run", "-o", "json"}, tc.flags...)
+			code := flyte.App{Entities: []flyte.Entity{fanout}, Command: tc.app, Stdout: &stdout, Stderr: &stderr}.Run(t.Context(), args)
+			require.Equal(t, 0, code, stderr.String())
+			var doc struct {
+				Tasks []struct {
+					ID   struct{ Name string }
+					Spec struct {
+						Template struct {
+							Container struct{ Command, Args []string }
+						}
+					}
+				}
+			}
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &doc), stdout.String())
+			found := false
+			for _, task := range doc.Tasks {
+				if task.ID.Name != "rt_fanout" {
+					continue
+				}
+				found = true
+				c := task.Spec.Template.Container
+				require.Equal(t, tc.wantCommand, c.Command)
+				require.True(t, strings.HasSuffix(strings.Join(c.Args, " "), tc.wantArgs), c.Args)
+			}
+			require.True(t, found, stdout.String())
+		})
+	}
 }

@@ -87,7 +87,7 @@ type SummarizeOut struct{ Stats Stats }
 
 // Summarize computes the statistics of one shard; the map node runs it once
 // per shard.
-var Summarize = flyte.NewTask("summarize", func(_ context.Context, in SummarizeIn) (SummarizeOut, error) {
+var Summarize = flyte.NewTask("summarize_shard", func(_ context.Context, in SummarizeIn) (SummarizeOut, error) {
 	return SummarizeOut{Stats: summarize(in.Shard.Values)}, nil
 }, flyte.Retries(2), flyte.Timeout(time.Minute))
 
@@ -239,7 +239,7 @@ type Out struct {
 
 // Pipeline is the workflow: generate → summarize each shard (map) →
 // aggregate (cached) → label (conditional) and check (dynamic) → report.
-var Pipeline = flyte.NewWorkflow("pipeline", func(wf *flyte.Builder, in *In, out *Out) error {
+var Pipeline = flyte.NewWorkflow("data_pipeline", func(wf *flyte.Builder, in *In, out *Out) error {
 	gen := flyte.Call(wf, Generate, func(i *GenerateIn) []flyte.Binding {
 		return flyte.Bindings(
 			flyte.Bind(&i.Shards, flyte.Input(wf, &in.Shards)),
@@ -250,7 +250,7 @@ var Pipeline = flyte.NewWorkflow("pipeline", func(wf *flyte.Builder, in *In, out
 
 	sums := flyte.Map(wf, Summarize, func(i *SummarizeIn) []flyte.Binding {
 		return flyte.Bindings(flyte.Each(&i.Shard, shards))
-	}, flyte.Parallelism(4))
+	}, flyte.Parallelism(4), flyte.ID("summarize"))
 
 	agg := flyte.Call(wf, Aggregate, func(i *AggregateIn) []flyte.Binding {
 		return flyte.Bindings(flyte.Bind(&i.Parts, flyte.MapOut(sums, func(o *SummarizeOut) *Stats { return &o.Stats })))
@@ -294,7 +294,7 @@ var Pipeline = flyte.NewWorkflow("pipeline", func(wf *flyte.Builder, in *In, out
 
 // Nightly runs the pipeline every night at 03:00 UTC with a fixed size,
 // and mails on-call when it fails.
-var Nightly = flyte.NewLaunchPlan("pipeline_nightly", Pipeline,
+var Nightly = flyte.NewLaunchPlan("data_pipeline_nightly", Pipeline,
 	flyte.Fixed(func(in *In) []flyte.Binding {
 		return flyte.Bindings(flyte.Bind(&in.Size, flyte.Const(1000)))
 	}),

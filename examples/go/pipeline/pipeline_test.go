@@ -40,7 +40,7 @@ func TestPipelineBadInputsFailTheTask(t *testing.T) {
 func TestRunCommand(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	code := app(&stdout, &stderr).Run(t.Context(), []string{"run", "pipeline", "--input", "shards=2", "--input", "title=From the CLI",
+	code := app(&stdout, &stderr).Run(t.Context(), []string{"run", "data_pipeline", "--input", "shards=2", "--input", "title=From the CLI",
 		"--data-dir", t.TempDir(), "-q"})
 	require.Equal(t, 0, code, stderr.String())
 	var got map[string]any
@@ -54,9 +54,9 @@ func TestRunCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "nope"}, `this program has no entity named "nope" (entities: dynamic task check_all, launch plan pipeline, launch plan pipeline_nightly, task aggregate, task generate, task label, task report, task summarize, workflow pipeline)`},
-		{[]string{"run", "pipeline", "--input", "shards=many"}, `--input shards: "many" is not an integer`},
-		{[]string{"run", "pipeline", "--input", "colour=red"}, "--input colour: workflow pipeline has no input colour (inputs: shards, size, seed, threshold, title)"},
+		{[]string{"run", "nope"}, `this program has no entity named "nope" (entities: dynamic task check_all, launch plan data_pipeline, launch plan data_pipeline_nightly, task aggregate, task generate, task label, task report, task summarize_shard, workflow data_pipeline)`},
+		{[]string{"run", "data_pipeline", "--input", "shards=many"}, `--input shards: "many" is not an integer`},
+		{[]string{"run", "data_pipeline", "--input", "colour=red"}, "--input colour: workflow data_pipeline has no input colour (inputs: shards, size, seed, threshold, title)"},
 	} {
 		stdout.Reset()
 		stderr.Reset()

@@ -50,16 +50,16 @@ func TestRegisterRoundTrip(t *testing.T) {
 			require.Equal(t, 0, code, stderr)
 			want := []string{
 				"registered task demo/development/generate@v1",
-				"registered task demo/development/summarize@v1",
+				"registered task demo/development/summarize_shard@v1",
 				"registered task demo/development/aggregate@v1",
 				"registered task demo/development/check_all@v1",
 				"registered task demo/development/label@v1",
 				"registered task demo/development/report@v1",
-				"registered workflow demo/development/pipeline@v1",
-				"registered launch plan demo/development/pipeline_nightly@v1",
-				"registered launch plan demo/development/pipeline@v1",
-				"activated launch plan demo/development/pipeline_nightly@v1",
-				"activated launch plan demo/development/pipeline@v1",
+				"registered workflow demo/development/data_pipeline@v1",
+				"registered launch plan demo/development/data_pipeline_nightly@v1",
+				"registered launch plan demo/development/data_pipeline@v1",
+				"activated launch plan demo/development/data_pipeline_nightly@v1",
+				"activated launch plan demo/development/data_pipeline@v1",
 			}
 			if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(stdout), "\n")); diff != "" {
 				t.Fatalf("register output (-want +got):\n%s", diff)
@@ -70,7 +70,7 @@ func TestRegisterRoundTrip(t *testing.T) {
 			require.Equal(t, 0, code, stderr)
 
 			wf, err := env.Client.GetWorkflow(t.Context(), connect.NewRequest(&adminv1.ObjectGetRequest{Id: &corev1.Identifier{
-				ResourceType: corev1.ResourceType_RESOURCE_TYPE_WORKFLOW, Project: "demo", Domain: "development", Name: "pipeline", Version: "v1"}}))
+				ResourceType: corev1.ResourceType_RESOURCE_TYPE_WORKFLOW, Project: "demo", Domain: "development", Name: "data_pipeline", Version: "v1"}}))
 			require.NoError(t, err)
 			closure := wf.Msg.GetClosure().GetCompiledWorkflow()
 			require.NotNil(t, closure, "the server compiled the workflow")
@@ -104,7 +104,7 @@ func TestRegisterRoundTrip(t *testing.T) {
 				"--image", "ghcr.io/example/pipeline:v1"}, args[len(args)-10:], "a dynamic task knows where the tasks it generates live")
 
 			lp, err := env.Client.GetActiveLaunchPlan(t.Context(), connect.NewRequest(&adminv1.ActiveLaunchPlanRequest{Id: &corev1.NamedEntityIdentifier{
-				Project: "demo", Domain: "development", Name: "pipeline_nightly"}}))
+				Project: "demo", Domain: "development", Name: "data_pipeline_nightly"}}))
 			require.NoError(t, err)
 			require.Equal(t, "0 3 * * *", lp.Msg.GetSpec().GetEntityMetadata().GetSchedule().GetCronSchedule().GetSchedule())
 			expected := lp.Msg.GetClosure().GetExpectedInputs().GetParameters()

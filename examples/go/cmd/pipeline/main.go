@@ -1,6 +1,6 @@
 // Command pipeline is the example data pipeline as a program: it registers
 // the pipeline on a platform (pipeline register -h HOST -p P -d D --version
-// V), runs it locally (pipeline run pipeline --input shards=3), and is what
+// V), runs it locally (pipeline run data_pipeline --input shards=3), and is what
 // the platform runs for each task attempt (pipeline execute ...).
 package main
 
