@@ -58,10 +58,10 @@ func TestSDKPipeline(t *testing.T) {
 	ok(t, "register-project", "-h", h, "-p", "sdk", "--name", "SDK")
 
 	out := sdkRegister(t, app, append([]string{"--version", "v1", "--activate"}, pd...)...)
-	require.Contains(t, out, "registered workflow sdk/development/pipeline@v1")
-	require.Contains(t, out, "activated launch plan sdk/development/pipeline_nightly@v1")
+	require.Contains(t, out, "registered workflow sdk/development/data_pipeline@v1")
+	require.Contains(t, out, "activated launch plan sdk/development/data_pipeline_nightly@v1")
 
-	out2 := ok(t, with("create", "execution", "--launchplan", "pipeline", "--input", "shards=3", "--input", "threshold=10",
+	out2 := ok(t, with("create", "execution", "--launchplan", "data_pipeline", "--input", "shards=3", "--input", "threshold=10",
 		"--name", "sdk1", "--wait")...)
 	require.Contains(t, out2, "SUCCEEDED")
 	outputs := ok(t, with("get", "execution", "sdk1", "--outputs")...)
@@ -73,7 +73,7 @@ func TestSDKPipeline(t *testing.T) {
 	}
 
 	// The same inputs again: the cached task is not run a second time.
-	ok(t, with("create", "execution", "--launchplan", "pipeline", "--input", "shards=3", "--input", "threshold=10",
+	ok(t, with("create", "execution", "--launchplan", "data_pipeline", "--input", "shards=3", "--input", "threshold=10",
 		"--name", "sdk2", "--wait")...)
 	details = ok(t, with("get", "execution", "sdk2", "--details")...)
 	var aggregate string
@@ -85,7 +85,7 @@ func TestSDKPipeline(t *testing.T) {
 	require.Contains(t, aggregate, "sdk1", "the aggregate node's cache hit names the execution that filled it:\n%s", details)
 
 	// A user error is not retried and reaches the execution with its message.
-	r := cli(t, with("create", "execution", "--launchplan", "pipeline", "--input", "shards=0", "--name", "sdk3", "--wait")...)
+	r := cli(t, with("create", "execution", "--launchplan", "data_pipeline", "--input", "shards=0", "--name", "sdk3", "--wait")...)
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
 	require.Contains(t, r.stdout+r.stderr, "shards (0) and size (100) must be at least 1")
 	p.stop(t)
