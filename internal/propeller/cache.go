@@ -261,8 +261,9 @@ func (r *round) cacheHeartbeat(ctx context.Context, ne *store.NodeExecution, ns 
 // artifact of its key (CACHE_POPULATED, or CACHE_PUT_FAILURE when the
 // catalog fails) and releases the reservation the node holds. It runs
 // before the node's SUCCEEDED phase is recorded, so that its event carries
-// the status.
-func (r *round) cachePut(ctx context.Context, tr *taskRun, te *store.TaskExecution, outs *corev1.LiteralMap) {
+// the status; for a dynamic task, when the workflow it generated has
+// finished (its outputs are the node's).
+func (r *round) cachePut(ctx context.Context, tr *taskRun, attempt int32, outs *corev1.LiteralMap) {
 	ne := tr.ne
 	if len(ne.EngineState) == 0 || r.e.opts.Catalog == nil {
 		return
@@ -272,7 +273,7 @@ func (r *round) cachePut(ctx context.Context, tr *taskRun, te *store.TaskExecuti
 	if cs == nil || cs.Done {
 		return
 	}
-	r.cachePutState(ctx, ne, ns, te.RetryAttempt, tr.tmpl, outs)
+	r.cachePutState(ctx, ne, ns, attempt, tr.tmpl, outs)
 }
 
 func (r *round) cachePutState(ctx context.Context, ne *store.NodeExecution, ns *nodeState, attempt int32, tmpl *corev1.TaskTemplate, outs *corev1.LiteralMap) {
@@ -308,9 +309,7 @@ func (r *round) attemptID(nodeID string, attempt int32, ds datasetRef, taskVersi
 
 // cacheAfterRun runs after every evaluation of a task node. Once the node
 // has finished it releases the reservation the node still holds (a path
-// that neither cachePut nor cacheReleaseNode covered), and stores the
-// outputs of a node that succeeded without passing through cachePut (a
-// dynamic task, whose outputs come from the workflow it generated).
+// that neither cachePut nor cacheReleaseNode covered).
 func (r *round) cacheAfterRun(ctx context.Context, tr *taskRun) {
 	ne := tr.ne
 	if !nodeTerminal(ne.Phase) || len(ne.EngineState) == 0 || r.e.opts.Catalog == nil {
@@ -319,11 +318,6 @@ func (r *round) cacheAfterRun(ctx context.Context, tr *taskRun) {
 	ns := decodeState(ne)
 	cs := ns.Cache
 	if cs == nil {
-		return
-	}
-	if outs := r.st.outputs[ne.NodeID]; !cs.Done && outs != nil && ne.Phase == int32(corev1.NodeExecution_PHASE_SUCCEEDED) {
-		r.cachePutState(ctx, ne, ns, max(ne.Attempts-1, 0), tr.tmpl, outs)
-		// The SUCCEEDED event was already built: refresh the closure only.
 		return
 	}
 	if cs.Reservation == int32(corev1.CatalogReservation_STATUS_ACQUIRED) {

@@ -190,6 +190,7 @@ func (r *round) evalDynamic(ctx context.Context, tr *taskRun) error {
 			return nil
 		}
 	}
+	r.cachePut(ctx, tr, max(ne.Attempts-1, 0), outs)
 	return r.succeedWith(ctx, ne, outs)
 }
 

@@ -14,7 +14,9 @@ import (
 	"github.com/flyte-go/flyte/internal/plugin"
 	"github.com/flyte-go/flyte/internal/propeller"
 	"github.com/flyte-go/flyte/internal/store"
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/testing/protocmp"
 )
 
 // dynPlugin runs "dynamic" tasks: an attempt of node N writes futures.pb
@@ -218,4 +220,28 @@ func BenchmarkDynamicFanOut1000(b *testing.B) {
 		total += time.Since(start)
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(i*1000), "ms/node")
+}
+
+func TestDynamicCachedTaskStoresWhatItsWorkflowProduced(t *testing.T) {
+	t.Parallel()
+	e, cat := setupCache(t)
+	dyn := newDynPlugin()
+	e.startEngine(e.script, dyn, "test-dynamic-cache", nil, func(o *propeller.Options) { o.Catalog = cat })
+	fan, task, echo2 := fanTask(), scriptTask("t", 0, 0), scriptTask("echo2", 0, 0)
+	fan.Metadata.Discoverable, fan.Metadata.DiscoveryVersion = true, "1"
+	wf := e.register(fanWorkflow(fan, task), nil, fan, task)
+	dyn.set("fan", func(*corev1.LiteralMap) *corev1.DynamicJobSpec { return fanSpec(2, echo2, task, echo2) })
+
+	e.launch("ex1", wf, inputs("n", intLit(7)), nil)
+	x1 := e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_SUCCEEDED)
+	require.Equal(t, "POPULATED", e.cacheStatus(x1, "fan"))
+	events := e.cacheEvents(x1, "fan")
+	require.Equal(t, "SUCCEEDED POPULATED DISABLED", events[len(events)-1], "the SUCCEEDED event says what the closure says: %v", events)
+
+	e.launch("ex2", wf, inputs("n", intLit(7)), nil)
+	x2 := e.waitPhase("ex2", corev1.WorkflowExecution_PHASE_SUCCEEDED)
+	require.Equal(t, "HIT", e.cacheStatus(x2, "fan"))
+	require.Equal(t, 1, dyn.startsOf("fan"), "a hit generates nothing")
+	require.Empty(t, e.children(x2, "fan"))
+	require.Empty(t, cmp.Diff(e.outputs(x1), e.outputs(x2), protocmp.Transform()))
 }

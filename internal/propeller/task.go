@@ -209,7 +209,7 @@ func (r *round) attemptSucceeded(ctx context.Context, tr *taskRun, te *store.Tas
 	r.setTaskPhase(tr, te, corev1.TaskExecution_PHASE_SUCCEEDED, st.Logs, st.Reason, nil)
 	te.Closure = withTaskOutput(te.Closure, uri, outs)
 	r.st.outputs[tr.ne.NodeID] = outs
-	r.cachePut(ctx, tr, te, outs)
+	r.cachePut(ctx, tr, te.RetryAttempt, outs)
 	r.setNodePhase(tr.ne, corev1.NodeExecution_PHASE_SUCCEEDED, nil, uri)
 	return nil
 }
