@@ -278,7 +278,10 @@ func TestDeleteCache(t *testing.T) {
 			var res datacatalogv1.DeleteArtifactsResponse
 			require.NoError(t, protojson.Unmarshal([]byte(out), &res))
 			require.Equal(t, uint64(2), res.GetDeletedCount())
-			require.Equal(t, 0, remaining())
+			r := ce.cli("get", "cache", "--task", "add")
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			require.Empty(t, r.stdout)
+			require.Equal(t, "nothing is cached for task add in proj/development\n", r.stderr)
 		})
 	}
 }
