@@ -35,7 +35,7 @@ vet:
 
 # fmt-check fails when a hand-written Go file is not gofmt'ed.
 fmt-check:
-	@out=$$(gofmt -l cmd internal e2e examples); \
+	@out=$$(gofmt -l cmd internal e2e examples sdk); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # bench prints the registration and list throughput on SQLite and PostgreSQL.
