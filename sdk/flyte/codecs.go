@@ -173,40 +173,19 @@ func jsonInt(j *structpb.Value) (int64, error) {
 }
 
 func intCodec(t reflect.Type) *codec {
-	bits := t.Bits()
+	get := func(v reflect.Value) (int64, error) { return v.Int(), nil }
 	set := func(v reflect.Value, i int64) error {
 		if v.OverflowInt(i) {
-			return fmt.Errorf("%d does not fit in %s (%d bits)", i, t, bits)
+			return fmt.Errorf("%d does not fit in %s (%d bits)", i, t, t.Bits())
 		}
 		v.SetInt(i)
 		return nil
 	}
-	return &codec{
-		t:  t,
-		lt: simpleLT(corev1.SimpleType_SIMPLE_TYPE_INTEGER),
-		enc: func(_ *xfer, v reflect.Value) (*corev1.Literal, error) {
-			return primLit(&corev1.Primitive{Value: &corev1.Primitive_Integer{Integer: v.Int()}}), nil
-		},
-		dec: func(_ *xfer, l *corev1.Literal, v reflect.Value) error {
-			p, ok := plain(l).GetScalar().GetPrimitive().GetValue().(*corev1.Primitive_Integer)
-			if !ok {
-				return wantErr("int", l)
-			}
-			return set(v, p.Integer)
-		},
-		encJ: func(_ *xfer, v reflect.Value) (*structpb.Value, error) { return intJSON(v.Int()), nil },
-		decJ: func(_ *xfer, j *structpb.Value, v reflect.Value) error {
-			i, err := jsonInt(j)
-			if err != nil {
-				return err
-			}
-			return set(v, i)
-		},
-	}
+	return integerCodec(t, get, set)
 }
 
 func uintCodec(t reflect.Type) *codec {
-	toInt := func(v reflect.Value) (int64, error) {
+	get := func(v reflect.Value) (int64, error) {
 		u := v.Uint()
 		if u > math.MaxInt64 {
 			return 0, fmt.Errorf("%d is larger than the largest Flyte integer (%d)", u, int64(math.MaxInt64))
@@ -223,11 +202,17 @@ func uintCodec(t reflect.Type) *codec {
 		v.SetUint(uint64(i))
 		return nil
 	}
+	return integerCodec(t, get, set)
+}
+
+// integerCodec maps a Go integer type to the platform's int: get reads a
+// value as an int64 and set stores one, each refusing what does not fit.
+func integerCodec(t reflect.Type, get func(reflect.Value) (int64, error), set func(reflect.Value, int64) error) *codec {
 	return &codec{
 		t:  t,
 		lt: simpleLT(corev1.SimpleType_SIMPLE_TYPE_INTEGER),
 		enc: func(_ *xfer, v reflect.Value) (*corev1.Literal, error) {
-			i, err := toInt(v)
+			i, err := get(v)
 			if err != nil {
 				return nil, err
 			}
@@ -241,7 +226,7 @@ func uintCodec(t reflect.Type) *codec {
 			return set(v, p.Integer)
 		},
 		encJ: func(_ *xfer, v reflect.Value) (*structpb.Value, error) {
-			i, err := toInt(v)
+			i, err := get(v)
 			if err != nil {
 				return nil, err
 			}
