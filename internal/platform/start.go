@@ -58,78 +58,57 @@ func newServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run one component of the platform, for production deployments",
 	}
-	admin := &cobra.Command{
-		Use:   "admin",
-		Short: "Run the admin API (control plane) and the data catalog API, against the configured database and blob store",
-		Long: `Run the admin API without the engine, typically against PostgreSQL and S3
+	cmd.AddCommand(
+		serveCommand("admin",
+			"Run the admin API (control plane) and the data catalog API, against the configured database and blob store",
+			`Run the admin API without the engine, typically against PostgreSQL and S3
 (see docs/config.md). The data catalog API is served on the same port, over the same database.
 The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			migrate, _ := cmd.Flags().GetBool("migrate")
-			return run(cmd.Context(), cfg, runOptions{
-				mode:    "flyte serve admin",
-				admin:   true,
-				catalog: true,
-				migrate: migrate,
-				out:     cmd.OutOrStdout(),
-				logOut:  cmd.ErrOrStderr(),
-			})
-		},
-	}
-	addConfigFlags(admin)
-	admin.Flags().Bool("migrate", false, "apply pending database migrations before serving")
-	propeller := &cobra.Command{
-		Use:   "propeller",
-		Short: "Run the engine alone; replicas against one PostgreSQL share executions through leases",
-		Long: `Run the engine (propeller) alone. Several replicas against one PostgreSQL
+			runOptions{admin: true, catalog: true}),
+		serveCommand("propeller",
+			"Run the engine alone; replicas against one PostgreSQL share executions through leases",
+			`Run the engine (propeller) alone. Several replicas against one PostgreSQL
 database share the executions through leases; when one dies, its executions
 continue on another after the lease expires. The schema must be current.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			return run(cmd.Context(), cfg, runOptions{
-				mode:   "flyte serve propeller",
-				engine: true,
-				out:    cmd.OutOrStdout(),
-				logOut: cmd.ErrOrStderr(),
-			})
-		},
-	}
-	addConfigFlags(propeller)
-	datacatalog := &cobra.Command{
-		Use:   "datacatalog",
-		Short: "Run the data catalog API (memoized task outputs) alone, against the configured database",
-		Long: `Run the data catalog API alone, typically against PostgreSQL, for engines
+			runOptions{engine: true}),
+		serveCommand("datacatalog",
+			"Run the data catalog API (memoized task outputs) alone, against the configured database",
+			`Run the data catalog API alone, typically against PostgreSQL, for engines
 configured with catalog.endpoint. It needs no blob store: cached outputs are
 literals that refer to blobs, not the blobs themselves.
 The schema must be current: run 'flyte migrate up' first, or pass --migrate.`,
-		Args: cobra.NoArgs,
+			runOptions{catalog: true}),
+	)
+	return cmd
+}
+
+// serveCommand is `flyte serve NAME`, running what opts selects. Components
+// that serve an API may migrate the schema first (--migrate); the engine
+// never does.
+func serveCommand(name, short, long string, opts runOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   name,
+		Short: short,
+		Long:  long,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd)
 			if err != nil {
 				return err
 			}
-			migrate, _ := cmd.Flags().GetBool("migrate")
-			return run(cmd.Context(), cfg, runOptions{
-				mode:    "flyte serve datacatalog",
-				catalog: true,
-				migrate: migrate,
-				out:     cmd.OutOrStdout(),
-				logOut:  cmd.ErrOrStderr(),
-			})
+			o := opts
+			o.mode = "flyte serve " + name
+			if o.admin || o.catalog {
+				o.migrate, _ = cmd.Flags().GetBool("migrate")
+			}
+			o.out, o.logOut = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return run(cmd.Context(), cfg, o)
 		},
 	}
-	addConfigFlags(datacatalog)
-	datacatalog.Flags().Bool("migrate", false, "apply pending database migrations before serving")
-	cmd.AddCommand(admin, propeller, datacatalog)
+	addConfigFlags(cmd)
+	if opts.admin || opts.catalog {
+		cmd.Flags().Bool("migrate", false, "apply pending database migrations before serving")
+	}
 	return cmd
 }
 
