@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flyte-go/flyte/internal/storage/storagetest"
 )
 
 // The Go SDK example program is built once per test binary run, next to
@@ -88,6 +90,28 @@ func TestSDKPipeline(t *testing.T) {
 	r := cli(t, with("create", "execution", "--launchplan", "data_pipeline", "--input", "shards=0", "--name", "sdk3", "--wait")...)
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
 	require.Contains(t, r.stdout+r.stderr, "shards (0) and size (100) must be at least 1")
+	p.stop(t)
+}
+
+// TestSDKPipelineOnS3 runs the Go example on `flyte start` with its data in
+// a real S3 server that the platform knows only from flags: the engine
+// passes the store's settings to the task processes, which read inputs.pb
+// and write outputs.pb and the report file there.
+func TestSDKPipelineOnS3(t *testing.T) {
+	t.Parallel()
+	app, _ := sdkPrograms(t)
+	s3URL, creds := storagetest.StartS3(t)
+	p := startPlatform(t, nil, "start", "--data-dir", t.TempDir(), "--port", "0", "--storage-url", s3URL,
+		"--storage-access-key-id", creds.AccessKeyID, "--storage-secret-access-key", creds.SecretAccessKey)
+	require.Contains(t, p.output.String(), "s3://")
+	pd := []string{"-h", p.host, "-p", "sdk", "-d", "development"}
+	ok(t, "register-project", "-h", p.host, "-p", "sdk", "--name", "SDK")
+	sdkRegister(t, app, append([]string{"--version", "v1"}, pd...)...)
+
+	out := ok(t, append([]string{"create", "execution", "--launchplan", "data_pipeline", "--input", "shards=2", "--name", "s3run", "--wait"}, pd...)...)
+	require.Contains(t, out, "SUCCEEDED")
+	outputs := ok(t, append([]string{"get", "execution", "s3run", "--outputs"}, pd...)...)
+	require.Contains(t, outputs, "s3://"+storagetest.Bucket+"/", "the report file was uploaded to the platform's bucket:\n%s", outputs)
 	p.stop(t)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	"github.com/flyte-go/flyte/internal/config"
 	"github.com/flyte-go/flyte/internal/datacatalog"
@@ -90,4 +91,22 @@ func storageURL(cfg config.Storage) (string, error) {
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// storageEnv is the blob store settings of cfg as the FLYTE_STORAGE_*
+// variables the configuration reads, for the task processes of the local
+// plugin: an SDK task opens the store that holds its inputs.pb with them,
+// whether the platform got them from the environment, a file or flags.
+// Settings left empty or false are not passed.
+func storageEnv(cfg config.Config) []string {
+	var env []string
+	for _, s := range config.Settings() {
+		if !strings.HasPrefix(s.Key, "storage.") {
+			continue
+		}
+		if v := s.Get(cfg); v != "" && v != "false" {
+			env = append(env, s.Env+"="+v)
+		}
+	}
+	return env
 }

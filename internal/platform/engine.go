@@ -38,6 +38,7 @@ func startEngine(ctx context.Context, cfg config.Config, st store.Store, blobs *
 		WorkDir:     filepath.Join(cfg.DataDir, "work"),
 		MaxParallel: cfg.Engine.MaxParallelTasks,
 		Logger:      logger,
+		Env:         storageEnv(cfg),
 	})
 	if err != nil {
 		return nil, err

@@ -19,10 +19,12 @@ import (
 )
 
 // Environment variables that configure access to an S3-compatible object
-// store, the same the platform reads (storage.endpoint, storage.region,
-// storage.usePathStyle, storage.accessKeyID, storage.secretAccessKey).
+// store, the same the platform reads (storage.url, storage.endpoint,
+// storage.region, storage.usePathStyle, storage.accessKeyID,
+// storage.secretAccessKey); the local plugin passes the platform's own.
 // Without them the standard AWS chain applies.
 const (
+	envStorageURL       = "FLYTE_STORAGE_URL"
 	envStorageEndpoint  = "FLYTE_STORAGE_ENDPOINT"
 	envStorageRegion    = "FLYTE_STORAGE_REGION"
 	envStoragePathStyle = "FLYTE_STORAGE_USE_PATH_STYLE"
@@ -95,6 +97,11 @@ func (b *blobs) store(ctx context.Context, uri string) (*storage.Store, string, 
 	var opts storage.Options
 	if scheme == "s3" {
 		q := url.Values{}
+		// The platform's own store URL may carry the S3 settings in its
+		// query (s3://bucket?endpoint=...); the variables below win.
+		if u, err := url.Parse(b.getenv(envStorageURL)); err == nil && u.Scheme == scheme && u.Host == bucket {
+			q = u.Query()
+		}
 		if v := b.getenv(envStorageEndpoint); v != "" {
 			q.Set("endpoint", v)
 		}

@@ -84,6 +84,11 @@ type Options struct {
 	// Logger receives the plugin's own messages (never task environment
 	// values). Default: slog.Default().
 	Logger *slog.Logger
+	// Env is KEY=VALUE pairs every attempt gets after this process's own
+	// environment and before the task's: the platform passes the blob
+	// store settings it was configured with (file or flags), which SDK
+	// tasks need to read inputs.pb and write outputs.pb.
+	Env []string
 }
 
 // WithDefaults returns o with every unset field given its default.

@@ -149,7 +149,7 @@ func (p *Plugin) execute(ctx context.Context, a *attempt, release func()) plugin
 	}
 	// The log file is created by the first byte the task prints.
 	tail := &tailWriter{sink: a.log}
-	cmdEnv := buildEnv(c.GetEnv(), tc.Env, env)
+	cmdEnv := buildEnv(p.opts.Env, c.GetEnv(), tc.Env, env)
 	newCmd := func() *exec.Cmd {
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = dir
@@ -443,11 +443,11 @@ func render(args []string, data any) ([]string, error) {
 	return out, nil
 }
 
-// buildEnv is this process's environment, then the container's, then the
-// attempt's (execution envs and secrets), then the platform's variables;
-// later values win.
-func buildEnv(container []*corev1.KeyValuePair, extra map[string]string, platform []string) []string {
-	env := os.Environ()
+// buildEnv is this process's environment, then the plugin's Options.Env,
+// then the container's, then the attempt's (execution envs and secrets),
+// then the platform's variables; later values win.
+func buildEnv(base []string, container []*corev1.KeyValuePair, extra map[string]string, platform []string) []string {
+	env := append(os.Environ(), base...)
 	for _, kv := range container {
 		env = append(env, kv.GetKey()+"="+kv.GetValue())
 	}
