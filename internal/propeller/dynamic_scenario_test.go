@@ -497,3 +497,40 @@ func TestDynamicLostGeneratedWorkflowFailsTheNode(t *testing.T) {
 	require.Equal(t, corev1.ExecutionError_ERROR_KIND_SYSTEM, err.GetKind())
 	require.Contains(t, err.GetMessage(), "futures_compiled.pb")
 }
+
+// TestDynamicWorkflowWithMapAndBranch: a generated workflow may hold any
+// node kind; here an array node over a task and a branch on the dynamic
+// task's input run as the node's children.
+func TestDynamicWorkflowWithMapAndBranch(t *testing.T) {
+	t.Parallel()
+	e, dyn := setupDynamic(t)
+	fan, task := fanTask(), scriptTask("t", 0, 0)
+	wf := e.register(fanWorkflow(fan, task), nil, fan, task)
+	dyn.set("fan", func(*corev1.LiteralMap) *corev1.DynamicJobSpec {
+		sub := &corev1.Node{Id: "m", Target: &corev1.Node_TaskNode{TaskNode: &corev1.TaskNode{ReferenceId: task.GetId()}}}
+		arr := &corev1.Node{Id: "arr", Inputs: []*corev1.Binding{bind("x", collection(constInt(1), constInt(2), constInt(3)))},
+			Target: &corev1.Node_ArrayNode{ArrayNode: &corev1.ArrayNode{Node: sub}}}
+		ie := &corev1.IfElseBlock{
+			Case:    &corev1.IfBlock{Condition: gt(10), ThenNode: taskNode("big", task, "start-node")},
+			Default: &corev1.IfElseBlock_ElseNode{ElseNode: taskNode("small", task, "start-node")},
+		}
+		br := &corev1.Node{Id: "br", Inputs: []*corev1.Binding{bind("x", promise("start-node", "n"))},
+			Target: &corev1.Node_BranchNode{BranchNode: &corev1.BranchNode{IfElse: ie}}}
+		// The branch's cases read x, which the branch node binds from n.
+		ie.Case.ThenNode.Inputs = []*corev1.Binding{bind("x", promise("start-node", "n"))}
+		ie.GetElseNode().Inputs = []*corev1.Binding{bind("x", promise("start-node", "n"))}
+		return &corev1.DynamicJobSpec{
+			Nodes:   []*corev1.Node{arr, br},
+			Outputs: []*corev1.Binding{bind("ys", promise("arr", "x")), bind("n2", promise("br", "x"))},
+		}
+	})
+
+	e.launch("ex1", wf, inputs("n", intLit(7)), nil)
+	x := e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_SUCCEEDED)
+	require.Empty(t, cmp.Diff(inputs("ys", intList(1, 2, 3), "y", intLit(7)), e.outputs(x), protocmp.Transform()))
+	phases := e.nodePhases(x)
+	require.Equal(t, "SUCCEEDED", phases["fan-arr"], phases)
+	require.Equal(t, "SUCCEEDED", phases["fan-br"], phases)
+	require.Equal(t, "SUCCEEDED", phases["fan-br-small"], "x=7 is not > 10: %v", phases)
+	require.NotContains(t, phases, "fan-br-big")
+}
