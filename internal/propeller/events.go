@@ -48,6 +48,8 @@ type eventNode struct {
 	dynamic bool
 	// taskMeta is the cache status of a cached task node (cacheEventMeta).
 	taskMeta *eventv1.TaskNodeMetadata
+	// parentTask is the attempt of a dynamic task that generated the node.
+	parentTask *corev1.TaskExecutionIdentifier
 }
 
 func (ev *eventNode) marshal() []byte {
@@ -62,6 +64,9 @@ func (ev *eventNode) marshal() []byte {
 	}
 	if n.ParentNodeID != "" {
 		e.ParentNodeMetadata = &eventv1.ParentNodeExecutionMetadata{NodeId: n.ParentNodeID}
+	}
+	if ev.parentTask != nil {
+		e.ParentTaskMetadata = &eventv1.ParentTaskExecutionMetadata{Id: ev.parentTask}
 	}
 	if ev.dynamic {
 		e.IsDynamic, e.IsParent = true, true

@@ -262,8 +262,29 @@ func (r *round) setNodePhase(ne *store.NodeExecution, p corev1.NodeExecution_Pha
 	}
 	ne.Closure = marshal(c)
 	r.touch(ne)
-	ev := &eventNode{exec: r.execID(), node: ne, phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr, outputData: c.GetOutputData(), dynamic: c.GetDynamicJobSpecUri() != "", taskMeta: cacheEventMeta(ne, c)}
+	ev := &eventNode{exec: r.execID(), node: ne, phase: p, at: r.now, producer: r.e.opts.Owner, err: execErr, outputData: c.GetOutputData(), dynamic: c.GetDynamicJobSpecUri() != "", taskMeta: cacheEventMeta(ne, c), parentTask: r.generatedBy(ne)}
 	r.events = append(r.events, &store.Event{ExecutionRowID: ne.ExecutionRowID, Kind: store.EventKindNode, NodeID: ne.NodeID, Phase: int32(p), OccurredAt: r.now, Body: ev.marshal()})
+}
+
+// generatedBy is the attempt of the dynamic task that generated node ne,
+// or nil when ne was not generated. Of the nodes that have children, only
+// dynamic task nodes have attempts (sub-workflow, branch and gate parents
+// run none), so a parent with an attempt is the dynamic task.
+func (r *round) generatedBy(ne *store.NodeExecution) *corev1.TaskExecutionIdentifier {
+	if ne.ParentNodeID == "" {
+		return nil
+	}
+	te := r.st.attempts[ne.ParentNodeID]
+	if te == nil {
+		return nil
+	}
+	id := r.execID()
+	return &corev1.TaskExecutionIdentifier{
+		TaskId: &corev1.Identifier{ResourceType: corev1.ResourceType_RESOURCE_TYPE_TASK,
+			Project: te.Task.Project, Domain: te.Task.Domain, Name: te.Task.Name, Version: te.Task.Version},
+		NodeExecutionId: &corev1.NodeExecutionIdentifier{NodeId: ne.ParentNodeID, ExecutionId: id},
+		RetryAttempt:    uint32(te.RetryAttempt),
+	}
 }
 
 // abortUnder aborts every unfinished node below parent ("" for all nodes).
