@@ -96,7 +96,6 @@ type typeParser struct {
 	src string
 	pos int
 	tok token
-	err error
 }
 
 func isWordByte(c byte) bool {

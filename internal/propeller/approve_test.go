@@ -32,9 +32,9 @@ func TestApproveGate(t *testing.T) {
 			a := taskNode("a", task, "start-node")
 			a.UpstreamNodeIds = []string{"g"}
 			wf := e.register(workflow("approval", "a", gate, a), nil, task)
-			x := e.launch("ex1", wf, inputs("x", intLit(1)), nil)
+			e.launch("ex1", wf, inputs("x", intLit(1)), nil)
 
-			x = e.waitNode("ex1", "g", "RUNNING")
+			x := e.waitNode("ex1", "g", "RUNNING")
 			sigs, err := e.st.SignalList(e.ctx, store.SignalListParams{ExecutionRowID: x.RowID})
 			require.NoError(t, err)
 			require.Len(t, sigs, 1)

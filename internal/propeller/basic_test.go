@@ -15,8 +15,8 @@ func TestChainSucceedsWithOutputsAndEvents(t *testing.T) {
 	e := setup(t)
 	task := scriptTask("t", 0, 0)
 	wf := e.register(workflow("chain", "c", taskNode("a", task, "start-node"), taskNode("b", task, "a"), taskNode("c", task, "b")), nil, task)
-	x := e.launch("ex1", wf, inputs("x", intLit(7)), nil)
-	x = e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_SUCCEEDED)
+	e.launch("ex1", wf, inputs("x", intLit(7)), nil)
+	x := e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_SUCCEEDED)
 
 	require.Empty(t, cmp.Diff(inputs("y", intLit(7)), e.outputs(x), protocmp.Transform()))
 	require.Equal(t, map[string]string{"a": "SUCCEEDED", "b": "SUCCEEDED", "c": "SUCCEEDED"}, e.nodePhases(x))

@@ -67,11 +67,11 @@ func TestAttemptOfALostRoundIsAdoptedWhenRestarted(t *testing.T) {
 		}
 	}
 	e.launch("ex1", wf, inputs("x", intLit(1)), nil)
-	x := e.waitNode("ex1", "a", "RUNNING")
+	e.waitNode("ex1", "a", "RUNNING")
 	require.Equal(t, 2, e.script.startsOf("a"), "the next round starts the attempt again under the same id")
 	require.Empty(t, e.script.abortedAttempts(), "the recorded attempt is not aborted")
 
 	e.script.release("a")
-	x = e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_SUCCEEDED)
+	x := e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_SUCCEEDED)
 	require.Equal(t, []string{"SUCCEEDED"}, e.attemptPhases(x, "a"))
 }

@@ -19,8 +19,8 @@ func TestRecoverReusesSucceededNodes(t *testing.T) {
 
 	// The first execution fails at its second node.
 	e.script.set("b", "fatal")
-	first := e.launch("ex1", wf, inputs("x", intLit(5)), nil)
-	first = e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_FAILED)
+	e.launch("ex1", wf, inputs("x", intLit(5)), nil)
+	first := e.waitPhase("ex1", corev1.WorkflowExecution_PHASE_FAILED)
 	require.Equal(t, map[string]string{"a": "SUCCEEDED", "b": "FAILED"}, e.nodePhases(first))
 
 	// The problem is fixed; recovering runs only what did not succeed.

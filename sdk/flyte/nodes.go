@@ -468,12 +468,10 @@ func Map[I, O any](wf *Builder, t *Task[I, O], bind func(in *I) []Binding, opts 
 	if bind != nil {
 		bs = bind(in)
 	}
-	var lists, boundIn []Binding
+	var lists []Binding
 	for _, b := range bs {
 		if b.each {
 			lists = append(lists, b)
-		} else {
-			boundIn = append(boundIn, b)
 		}
 	}
 	if len(lists) == 0 {

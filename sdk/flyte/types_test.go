@@ -65,7 +65,8 @@ type allTypes struct {
 	Doc     File
 	Data    Dir
 	Failure FailedNode
-	skipped int //nolint:unused // unexported fields are not variables
+	//lint:ignore U1000 unexported fields are not variables: the test checks they are skipped
+	skipped int
 	Ignored int `flyte:"-"`
 }
 

@@ -125,8 +125,8 @@ func testExecutionClaim(t *testing.T, open OpenFunc) {
 func testExecutionRoundCommit(t *testing.T, open OpenFunc) {
 	t.Parallel()
 	e := setup(t, open)
-	x := e.create(xid("p", "d", "e1"))
-	x = e.claimAll("w")[0]
+	e.create(xid("p", "d", "e1"))
+	x := e.claimAll("w")[0]
 	start := store.Timestamp(e.tick())
 	wake := store.Timestamp(e.now.Add(time.Hour))
 	node := &store.NodeExecution{ExecutionRowID: x.RowID, NodeID: "n0", SpecNodeID: "n0", Phase: 2, Attempts: 1,
@@ -244,8 +244,8 @@ func testExecutionRoundCommit(t *testing.T, open OpenFunc) {
 func testNodeExecutions(t *testing.T, open OpenFunc) {
 	t.Parallel()
 	e := setup(t, open)
-	x := e.create(xid("p", "d", "e1"))
-	x = e.claimAll("w")[0]
+	e.create(xid("p", "d", "e1"))
+	x := e.claimAll("w")[0]
 	var nodes []*store.NodeExecution
 	for _, n := range []struct{ id, parent string }{
 		{"n0", ""}, {"n1", ""}, {"n1-0-a", "n1"}, {"n1-0-b", "n1"}, {"n2", ""},

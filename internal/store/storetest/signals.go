@@ -13,8 +13,8 @@ import (
 func testSignals(t *testing.T, open OpenFunc) {
 	t.Parallel()
 	e := setup(t, open)
-	x := e.create(xid("p", "d", "e1"))
-	x = e.commit(e.claimAll("w")[0], "w", phaseRunning, nil)
+	e.create(xid("p", "d", "e1"))
+	x := e.commit(e.claimAll("w")[0], "w", phaseRunning, nil)
 
 	created := store.Timestamp(e.tick())
 	sig, err := e.xs().SignalGetOrCreate(e.ctx, store.SignalGetOrCreateParams{ExecutionRowID: x.RowID, SignalID: "approve", Type: []byte("bool"), Now: e.now})
