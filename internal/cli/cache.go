@@ -158,20 +158,8 @@ func parseCacheInputs(kvs []string, vars map[string]*corev1.Variable, ignore []s
 		expected[n] = v.GetType()
 	}
 	out := &corev1.LiteralMap{Literals: map[string]*corev1.Literal{}}
-	for _, kv := range kvs {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || name == "" {
-			return nil, usageErrorf("--inputs %q: want name=value", kv)
-		}
-		t, known := expected[name]
-		if !known {
-			return nil, usageErrorf("--inputs: unknown input %q (inputs: %s)", name, inputList(expected))
-		}
-		l, err := parseLiteral(value, t)
-		if err != nil {
-			return nil, usageErrorf("--inputs %s (%s): %v", name, formatType(t), err)
-		}
-		out.Literals[name] = l
+	if err := parseInputFlags("--inputs", kvs, expected, out); err != nil {
+		return nil, err
 	}
 	var missing []string
 	for n, t := range expected {

@@ -166,6 +166,27 @@ func resolveTarget(ctx context.Context, c adminv1connect.AdminServiceClient, s s
 
 // parseInputs reads --file then --input, converting each value by the
 // type the launch plan or task expects.
+// parseInputFlags parses name=value flags (flag names them in messages)
+// by the types in expected into out; a later value of a name wins.
+func parseInputFlags(flag string, kvs []string, expected map[string]*corev1.LiteralType, out *corev1.LiteralMap) error {
+	for _, kv := range kvs {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return usageErrorf("%s %q: want name=value", flag, kv)
+		}
+		t, known := expected[name]
+		if !known {
+			return usageErrorf("%s: unknown input %q (inputs: %s)", flag, name, inputList(expected))
+		}
+		l, err := parseLiteral(value, t)
+		if err != nil {
+			return usageErrorf("%s %s (%s): %v", flag, name, formatType(t), err)
+		}
+		out.Literals[name] = l
+	}
+	return nil
+}
+
 func (a *app) parseInputs(f *createExecutionFlags, expected map[string]*corev1.LiteralType) (*corev1.LiteralMap, error) {
 	out := &corev1.LiteralMap{Literals: map[string]*corev1.Literal{}}
 	typeOf := func(source, name string) (*corev1.LiteralType, error) {
@@ -196,20 +217,8 @@ func (a *app) parseInputs(f *createExecutionFlags, expected map[string]*corev1.L
 			out.Literals[name] = l
 		}
 	}
-	for _, kv := range f.inputs {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || name == "" {
-			return nil, usageErrorf("--input %q: want name=value", kv)
-		}
-		t, err := typeOf("--input", name)
-		if err != nil {
-			return nil, err
-		}
-		l, err := parseLiteral(value, t)
-		if err != nil {
-			return nil, usageErrorf("--input %s (%s): %v", name, formatType(t), err)
-		}
-		out.Literals[name] = l
+	if err := parseInputFlags("--input", f.inputs, expected, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
