@@ -135,19 +135,7 @@ func NewDynamic[I, O any](name string, fn func(ctx context.Context, wf *Builder,
 func newTaskDef[I, O any](name, defined string, opts []Option) *taskDef {
 	d := &taskDef{name: name, defined: defined}
 	var errs []error
-	if err := checkEntityName(name); err != nil {
-		errs = append(errs, err)
-	}
-	var err error
-	if d.in, err = ioTypeOf(reflect.TypeFor[I](), "inputs"); err != nil {
-		errs = append(errs, err)
-	}
-	if d.out, err = ioTypeOf(reflect.TypeFor[O](), "outputs"); err != nil {
-		errs = append(errs, err)
-	}
-	if d.s, err = collect("a task", taskOptions, opts); err != nil {
-		errs = append(errs, err)
-	}
+	d.in, d.out, d.s, errs = signature[I, O](name, "a task", taskOptions, opts)
 	if d.in != nil && d.out != nil && len(errs) == 0 {
 		if err := compiler.ValidateTask(d.template(&corev1.Identifier{Name: name}, defaultTarget())); err != nil {
 			errs = append(errs, err)
@@ -157,6 +145,26 @@ func newTaskDef[I, O any](name, defined string, opts []Option) *taskDef {
 		d.err = fmt.Errorf("task %s: %w", name, errors.Join(errs...))
 	}
 	return d
+}
+
+// signature checks what tasks and workflows share: the entity name, the
+// input and output structs I and O, and the options (what names the kind
+// of entity, allowed the options it takes). It returns every problem.
+func signature[I, O any](name, what string, allowed []string, opts []Option) (in, out *ioType, s *settings, errs []error) {
+	if err := checkEntityName(name); err != nil {
+		errs = append(errs, err)
+	}
+	var err error
+	if in, err = ioTypeOf(reflect.TypeFor[I](), "inputs"); err != nil {
+		errs = append(errs, err)
+	}
+	if out, err = ioTypeOf(reflect.TypeFor[O](), "outputs"); err != nil {
+		errs = append(errs, err)
+	}
+	if s, err = collect(what, allowed, opts); err != nil {
+		errs = append(errs, err)
+	}
+	return in, out, s, errs
 }
 
 // checkEntityName accepts the names of tasks, workflows and launch plans:

@@ -58,19 +58,7 @@ type built struct {
 func NewWorkflow[I, O any](name string, fn func(wf *Builder, in *I, out *O) error, opts ...Option) *Workflow[I, O] {
 	d := &workflowDef{name: name, defined: caller()}
 	var errs []error
-	if err := checkEntityName(name); err != nil {
-		errs = append(errs, err)
-	}
-	var err error
-	if d.in, err = ioTypeOf(reflect.TypeFor[I](), "inputs"); err != nil {
-		errs = append(errs, err)
-	}
-	if d.out, err = ioTypeOf(reflect.TypeFor[O](), "outputs"); err != nil {
-		errs = append(errs, err)
-	}
-	if d.s, err = collect("a workflow", workflowOptions, opts); err != nil {
-		errs = append(errs, err)
-	}
+	d.in, d.out, d.s, errs = signature[I, O](name, "a workflow", workflowOptions, opts)
 	if fn == nil {
 		errs = append(errs, errors.New("the function is nil"))
 	}
