@@ -54,22 +54,7 @@ func (r *round) prefetchElements(ctx context.Context, tr *taskRun, a *arrayState
 		id := elemID(tr.ne.NodeID, i)
 		jobs[k] = &elemPrefetch{tc: r.taskContext(tr, id, 0, elemInputs(lists, shared, i))}
 	}
-	var (
-		wg   sync.WaitGroup
-		next atomic.Int64
-	)
-	for range min(prefetchWidth, len(idx)) {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(idx) {
-					return
-				}
-				r.runPrefetch(ctx, tr, jobs[k])
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(idx), prefetchWidth, func(k int) { r.runPrefetch(ctx, tr, jobs[k]) })
 	if a.pre == nil {
 		a.pre = make(map[int]*elemPrefetch, len(idx))
 	}
@@ -115,4 +100,25 @@ func (r *round) dropPrefetched(ctx context.Context, tr *taskRun, a *arrayState) 
 		}
 		delete(a.pre, i)
 	}
+}
+
+// parallel calls do(k) for every k in [0, n) on at most width goroutines
+// and returns when all calls have.
+func parallel(n, width int, do func(k int)) {
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range min(width, n) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				do(k)
+			}
+		})
+	}
+	wg.Wait()
 }

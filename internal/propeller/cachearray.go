@@ -2,8 +2,6 @@ package propeller
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 
 	corev1 "github.com/flyte-go/flyte/gen/flyte/core/v1"
 	"github.com/flyte-go/flyte/internal/cachekey"
@@ -56,23 +54,10 @@ func (r *round) cacheElements(ctx context.Context, sub *corev1.Node, tr *taskRun
 	}
 	want := tr.tmpl.GetInterface().GetOutputs()
 	res := make([]elemLookup, len(idx))
-	var (
-		wg   sync.WaitGroup
-		next atomic.Int64
-	)
-	for range min(cacheLookupWidth, len(idx)) {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(idx) {
-					return
-				}
-				key := r.elemCacheKey(a, idx[k], lists, shared)
-				res[k].hit, res[k].err = r.e.cacheLookup(ctx, key, want, r.now)
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(idx), cacheLookupWidth, func(k int) {
+		key := r.elemCacheKey(a, idx[k], lists, shared)
+		res[k].hit, res[k].err = r.e.cacheLookup(ctx, key, want, r.now)
+	})
 	for k, i := range idx {
 		switch l := res[k]; {
 		case l.err != nil:
